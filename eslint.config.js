@@ -32,4 +32,9 @@ export default tseslint.config(
     files: ['**/*.js', '**/*.mjs'],
     ...tseslint.configs.disableTypeChecked,
   },
+  {
+    // Plain JS entry points run on Node; its globals (process, URL) are not "undefined".
+    files: ['**/*.js', '**/*.mjs'],
+    rules: { 'no-undef': 'off' },
+  },
 );

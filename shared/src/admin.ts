@@ -29,7 +29,9 @@ export async function startAdminServer(options: {
       res.writeHead(200, { 'content-type': 'text/plain' }).end('ok\n');
     } else if (path === '/readyz') {
       const isReady = ready();
-      res.writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' }).end(isReady ? 'ready\n' : 'not ready\n');
+      res
+        .writeHead(isReady ? 200 : 503, { 'content-type': 'text/plain' })
+        .end(isReady ? 'ready\n' : 'not ready\n');
     } else if (path === '/metrics') {
       registry.metrics().then(
         (body) => res.writeHead(200, { 'content-type': registry.contentType }).end(body),

@@ -1,5 +1,11 @@
 import { diffSnapshots, EMPTY_SNAPSHOT, fullChange, type Snapshot } from '../snapshot/snapshot.js';
-import type { BusSubscription, PublishOutcome, SnapshotBus, SnapshotListener, SnapshotUpdate } from './bus.js';
+import type {
+  BusSubscription,
+  PublishOutcome,
+  SnapshotBus,
+  SnapshotListener,
+  SnapshotUpdate,
+} from './bus.js';
 
 /**
  * The in-process bus of `sesame local`: the publisher's snapshots are handed to subscribers as they are (they

@@ -1,0 +1,52 @@
+import { describe, expect, it } from 'vitest';
+import { runSesame } from '../../test/cli/run-sesame.js';
+
+const COMMANDS = ['local', 'watcher', 'edge', 'certgen', 'bootstrap', 'xds'];
+
+describe('sesame', () => {
+  it('lists every command in --help', async () => {
+    const run = await runSesame(['--help']);
+    expect(run.code).toBe(0);
+    for (const command of COMMANDS) expect(run.stdout).toContain(command);
+  });
+
+  it.each(COMMANDS)('%s has --help naming its flags and their environment variables', async (command) => {
+    const run = await runSesame([command, '--help']);
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain(`Usage: sesame ${command}`);
+    expect(run.stdout).toContain('--log-level');
+    expect(run.stdout).toContain('env: SESAME_LOG_LEVEL');
+  });
+
+  it('rejects an unknown flag with one line on stderr', async () => {
+    const run = await runSesame(['local', '--bogus']);
+    expect(run.code).not.toBe(0);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    expect(run.stderr).toContain('--bogus');
+  });
+
+  it('reads flags from SESAME_* variables and reports every bad value at once', async () => {
+    const run = await runSesame(['local'], {
+      env: { SESAME_XDS_ADDRESS: 'nowhere', SESAME_ADMIN: '127.0.0.1:99999', SESAME_HOLDOFF_MS: '-5' },
+    });
+    expect(run.code).toBe(2);
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain('--xds-address');
+    expect(lines[0]).toContain('--admin');
+    expect(lines[0]).toContain('--holdoff-ms');
+  });
+
+  it('refuses a missing manifests folder by name', async () => {
+    const run = await runSesame(['local', '--manifests', '/nonexistent/manifests']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--manifests: folder "/nonexistent/manifests" does not exist');
+  });
+
+  it('requires the edge flags, naming each', async () => {
+    const run = await runSesame(['edge']);
+    expect(run.code).toBe(2);
+    expect(run.stderr).toContain('--bus');
+    expect(run.stderr).toContain('--tls-dir');
+  });
+});

@@ -1,0 +1,105 @@
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+import {
+  parseHostPort,
+  parseNonNegativeInt,
+  startAdminServer,
+  type HostPort,
+  type LogLevel,
+  type Result,
+} from '@sesame/shared';
+import { createWatcher } from '@sesame/watcher';
+import { openBus, parseBusUrl, type BusUrl } from '../bus.js';
+import { ConfigProblems } from '../config-errors.js';
+import { flag, logLevelFlag } from '../flags.js';
+import { CommandError, requireConfig, serve } from '../run.js';
+
+interface WatcherConfig {
+  source: { kind: 'dir'; dir: string } | { kind: 'kube' };
+  bus: BusUrl;
+  ingressClass: string;
+  holdoffMs: number;
+  holdoffMaxMs: number;
+  admin: HostPort;
+  logLevel: LogLevel;
+}
+
+/** `sesame watcher`: the single active watcher, publishing snapshots to the bus. */
+export function watcherCommand(program: Command): void {
+  program
+    .command('watcher')
+    .description('watch Kubernetes (or a folder of manifests), translate to Envoy config, publish snapshots')
+    .addOption(flag('--source <kube|dir>', '"kube" for the Kubernetes API, or a folder of YAML manifests'))
+    .addOption(flag('--bus <url>', 'snapshot bus: nats://HOST:PORT or redis://HOST:PORT'))
+    .addOption(flag('--ingress-class <name>', 'Ingress class to serve', 'sesame'))
+    .addOption(flag('--holdoff-ms <ms>', 'wait this long after a change for more changes', '100'))
+    .addOption(flag('--holdoff-max-ms <ms>', 'the longest a change waits before it is published', '500'))
+    .addOption(flag('--admin <host:port>', 'admin HTTP address: /metrics, /healthz, /readyz', '0.0.0.0:8000'))
+    .addOption(logLevelFlag())
+    .action(async (raw: Record<string, unknown>) => {
+      const config = requireConfig('watcher', parseWatcherConfig(raw));
+      const { source } = config;
+      if (source.kind === 'kube') {
+        throw new CommandError('sesame watcher: --source kube is not supported by this build; use a folder');
+      }
+      await serve({
+        name: 'watcher',
+        logLevel: config.logLevel,
+        start: async (logger) => {
+          const registry = new Registry();
+          collectDefaultMetrics({ register: registry });
+          const bus = await openBus(config.bus, {
+            logger: logger.child({ component: 'bus' }),
+            role: 'watcher',
+          });
+          const watcher = createWatcher({
+            source: { dir: source.dir },
+            bus,
+            logger: logger.child({ component: 'watcher' }),
+            registry,
+            ingressClass: config.ingressClass,
+            holdoffMs: config.holdoffMs,
+            holdoffMaxMs: config.holdoffMaxMs,
+          });
+          await watcher.start();
+          const admin = await startAdminServer({
+            address: config.admin,
+            registry,
+            ready: () => watcher.lastPublished() !== undefined,
+            logger: logger.child({ component: 'admin' }),
+          });
+          return [bus, watcher, admin];
+        },
+      });
+    });
+}
+
+function parseWatcherConfig(raw: Record<string, unknown>): Result<Readonly<WatcherConfig>> {
+  const p = new ConfigProblems();
+  let source: WatcherConfig['source'] | undefined;
+  if (typeof raw['source'] !== 'string') {
+    p.add('--source', 'is required: "kube" or a folder of manifests');
+  } else if (raw['source'] === 'kube') {
+    source = { kind: 'kube' };
+  } else if (existsSync(raw['source'])) {
+    source = { kind: 'dir', dir: resolve(raw['source']) };
+  } else {
+    p.add('--source', `folder "${raw['source']}" does not exist`);
+  }
+  const bus = typeof raw['bus'] === 'string' ? p.take('--bus', parseBusUrl(raw['bus'])) : undefined;
+  if (raw['bus'] === undefined) p.add('--bus', 'is required (e.g. nats://127.0.0.1:4222)');
+  const holdoffMs = p.take('--holdoff-ms', parseNonNegativeInt(String(raw['holdoffMs'])));
+  const holdoffMaxMs = p.take('--holdoff-max-ms', parseNonNegativeInt(String(raw['holdoffMaxMs'])));
+  const admin = p.take('--admin', parseHostPort(String(raw['admin'])));
+  return p.finish<WatcherConfig>(() => ({
+    source: source!,
+    bus: bus!,
+    ingressClass: String(raw['ingressClass']),
+    holdoffMs: holdoffMs!,
+    holdoffMaxMs: holdoffMaxMs!,
+    admin: admin!,
+    logLevel: raw['logLevel'] as LogLevel,
+  }));
+}
