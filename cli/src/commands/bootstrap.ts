@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeBootstrap } from '@sesame/certgen';
@@ -15,7 +16,7 @@ interface BootstrapConfig {
   keyFile: string;
   adminAddress: string;
   adminPort: number;
-  nodeId: string | undefined;
+  nodeId: string;
   cluster: string;
   delta: boolean;
   resourcesDir: string | undefined;
@@ -34,7 +35,7 @@ export function bootstrapCommand(program: Command): void {
     .addOption(flag('--key-file <file>', "Envoy's client key (tls.key)"))
     .addOption(flag('--admin-address <addr>', 'Envoy admin listen address', '127.0.0.1'))
     .addOption(flag('--admin-port <port>', 'Envoy admin listen port', '9001'))
-    .addOption(flag('--node-id <id>', "Envoy's node id (default: Envoy's --service-node or hostname)"))
+    .addOption(flag('--node-id <id>', "Envoy's node id (default: this machine's hostname, a pod's name)"))
     .addOption(flag('--cluster <name>', "Envoy's node cluster", 'sesame'))
     .addOption(booleanFlag('--delta', 'use the incremental (delta) xDS protocol'))
     .addOption(
@@ -82,7 +83,7 @@ function parseBootstrapConfig(out: string, raw: Record<string, unknown>): Result
     keyFile: keyFile!,
     adminAddress: String(raw['adminAddress']),
     adminPort: adminPort!,
-    nodeId: str('nodeId'),
+    nodeId: str('nodeId') ?? hostname(),
     cluster: String(raw['cluster']),
     delta: raw['delta'] === true,
     resourcesDir: resourcesDir === undefined ? undefined : resolve(resourcesDir),

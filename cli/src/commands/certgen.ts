@@ -1,6 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { certificateSecretsYaml, ensureCertificates } from '@sesame/certgen';
+import {
+  ensureCertificates,
+  issueCertificateBundle,
+  readCertificateBundle,
+  secretsAsYaml,
+} from '@sesame/certgen';
 import { parseNonNegativeInt, type Result } from '@sesame/shared';
 import { ConfigProblems } from '../config-errors.js';
 import { booleanFlag, flag, listFlag, logLevelFlag } from '../flags.js';
