@@ -1,1 +1,10 @@
-export {};
+export { HTTP_PORT, HTTPS_PORT } from './envoy/listener.js';
+export { LISTENER_HTTP, LISTENER_HTTPS, ROUTE_CONFIG_HTTP } from './envoy/names.js';
+export { DEFAULT_INGRESS_CLASS } from './kube/ingress-class.js';
+export type { Diagnostic, KubeObject, SourcePosition } from './kube/object.js';
+export { loadManifests, type LoadedObjects } from './source/load-manifests.js';
+export { createFolderSource, type ObjectSource } from './source/object-source.js';
+export { watchManifests, type ManifestWatch } from './source/watch-manifests.js';
+export { translate, type TranslateOptions, type Translation } from './translate.js';
+export { createHoldoff, systemClock, type Clock, type Holdoff } from './watcher/holdoff.js';
+export { createWatcher, type Watcher, type WatcherOptions } from './watcher/watcher.js';

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import type { Cluster, TlsSecret, Upstream } from '../model/model.js';
+
+/** The plaintext listener, as Contour names it. */
+export const LISTENER_HTTP = 'ingress_http';
+/** The TLS listener, as Contour names it; present only with a secure virtual host. */
+export const LISTENER_HTTPS = 'ingress_https';
+/** The route configuration of the plaintext listener. */
+export const ROUTE_CONFIG_HTTP = 'ingress_http';
+
+/** The route configuration of one secure virtual host. */
+export function secureRouteConfigName(fqdn: string): string {
+  return `https/${fqdn}`;
+}
+
+/** Contour's name length limit for generated names. */
+const NAME_LIMIT = 60;
+const SHORT_HASH = 6;
+
+/**
+ * Contour's `Hashname`: joins `parts` with `/`; if the result is not shorter than `limit`, shortens parts
+ * from the last one, each to `limit / parts` characters ending in a hash of the whole, until it fits.
+ */
+export function hashname(limit: number, ...parts: string[]): string {
+  const joined = parts.join('/');
+  if (limit > joined.length) return joined;
+  const hash = sha256Hex(joined);
+  const shortened = [...parts];
+  for (let n = shortened.length - 1; n >= 0; n--) {
+    shortened[n] = truncate(Math.floor(limit / parts.length), shortened[n] ?? '', hash.slice(0, SHORT_HASH));
+    const candidate = shortened.join('/');
+    if (limit > candidate.length) return candidate;
+  }
+  return hash.slice(0, limit);
+}
+
+function truncate(limit: number, s: string, suffix: string): string {
+  if (limit >= s.length) return s;
+  if (limit <= suffix.length) return suffix.slice(0, limit);
+  return `${s.slice(0, limit - suffix.length - 1)}-${suffix}`;
+}
+
+/**
+ * What, besides the upstream, makes two clusters differ (Contour hashes load balancing, health checks,
+ * upstream validation, protocol, SNI, timeouts and slow start). All are defaults in this version, so the
+ * string is empty and the hash is `da39a3ee5e`, as Contour gives for a default cluster.
+ */
+function clusterSettings(_cluster: Cluster): string {
+  return '';
+}
+
+/** `<namespace>/<service>/<port>/<hash of the settings>`, e.g. `default/echo/80/da39a3ee5e`. */
+export function clusterName(cluster: Cluster): string {
+  const { namespace, name, port } = cluster.upstream;
+  const settings = createHash('sha1').update(clusterSettings(cluster)).digest('hex').slice(0, 10);
+  return hashname(NAME_LIMIT, namespace, name, String(port), settings);
+}
+
+/** Contour's `alt_stat_name`: `<namespace>_<service>_<port>`. */
+export function clusterStatName(cluster: Cluster): string {
+  const { namespace, name, port } = cluster.upstream;
+  return `${namespace}_${name}_${port}`;
+}
+
+/** The EDS resource of an upstream: `<namespace>/<service>/<port name, or number when unnamed>`. */
+export function edsServiceName(upstream: Upstream): string {
+  return `${upstream.namespace}/${upstream.name}/${upstream.portName === '' ? String(upstream.port) : upstream.portName}`;
+}
+
+/** `<namespace>/<secret>/<hash of the certificate>`, so a renewed certificate is a new SDS resource. */
+export function secretName(secret: TlsSecret): string {
+  const hash = createHash('sha1').update(secret.certificate).digest('hex').slice(0, 10);
+  return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+}
+
+/** Contour names virtual hosts `Hashname(60, fqdn)`. */
+export function virtualHostName(fqdn: string): string {
+  return hashname(NAME_LIMIT, fqdn);
+}
+
+function sha256Hex(s: string): string {
+  return createHash('sha256').update(s).digest('hex');
+}
