@@ -1,6 +1,5 @@
-import { ErrorCode, SesameError } from '@sesame/shared';
+import { checkMessageJson, ErrorCode, SesameError } from '@sesame/shared';
 import { xdsTransportSocket, type BootstrapFile } from './bootstrap-tls.js';
-import { checkMessageJson } from './proto-json-check.js';
 
 /** The static cluster that reaches the edges; every xDS stream of the bootstrap goes through it. */
 export const XDS_CLUSTER = 'sesame';

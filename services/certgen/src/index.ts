@@ -36,8 +36,6 @@ export {
   type CertificateOptions,
   type ResolvedCertificateOptions,
 } from './options.js';
-export { checkMessageJson, type CheckMessageOptions } from './proto-json-check.js';
-export type { JsonFormat } from './proto-json-scalars.js';
 export {
   certificateSecrets,
   SECRET_NAMES,

@@ -1,5 +1,5 @@
 import { isIP } from 'node:net';
-import type { Result } from '@sesame/shared';
+import { isDnsLabel, isDnsName, type Result } from '@sesame/shared';
 
 /** The namespace the edge Service lives in when none is given (Contour's is `projectcontour`). */
 export const DEFAULT_NAMESPACE = 'projectsesame';
@@ -33,15 +33,7 @@ export interface ResolvedCertificateOptions {
   readonly now: Date;
 }
 
-const DNS_LABEL = /^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/;
 
-/** True for a DNS name a certificate may carry: RFC 1123 labels, optionally a leading `*.` wildcard. */
-export function isDnsName(name: string): boolean {
-  if (name.length === 0 || name.length > 253) return false;
-  const labels = name.toLowerCase().split('.');
-  if (labels[0] === '*' && labels.length > 1) labels.shift();
-  return labels.every((label) => DNS_LABEL.test(label));
-}
 
 function checkInteger(errors: string[], name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
@@ -53,7 +45,7 @@ function checkInteger(errors: string[], name: string, value: number, min: number
 export function resolveCertificateOptions(options: CertificateOptions): Result<ResolvedCertificateOptions> {
   const errors: string[] = [];
   const namespace = options.namespace ?? DEFAULT_NAMESPACE;
-  if (!DNS_LABEL.test(namespace)) errors.push(`namespace must be a DNS label, got "${namespace}"`);
+  if (!isDnsLabel(namespace)) errors.push(`namespace must be a DNS label, got "${namespace}"`);
   const edgeDns = [...new Set((options.edgeDns ?? []).map((name) => name.trim().toLowerCase()))];
   for (const name of edgeDns) if (!isDnsName(name)) errors.push(`edge DNS name "${name}" is not a DNS name`);
   const edgeIps = [...new Set((options.edgeIps ?? []).map((ip) => ip.trim()))];

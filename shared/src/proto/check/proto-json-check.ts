@@ -1,4 +1,5 @@
-import { lookupMessage, messageName } from '@sesame/shared';
+import { lookupMessage } from '../codec.js';
+import { messageName } from '../type-urls.js';
 import protobuf from 'protobufjs';
 import {
   hasSpecialJson,

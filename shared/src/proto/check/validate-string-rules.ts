@@ -1,6 +1,6 @@
 /** The `(validate.rules).string` rules: lengths, affixes, patterns and the well-known formats Envoy uses. */
 import { isIP } from 'node:net';
-import { isDnsName } from './options.js';
+import { isDnsName } from '../../dns.js';
 import { membership, violation } from './validate-common.js';
 
 const HEADER_NAME = /^:?[0-9a-zA-Z!#$%&'*+\-.^_|~`]+$/;
