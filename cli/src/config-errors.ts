@@ -24,3 +24,8 @@ export class ConfigProblems {
     return { ok: true, value: Object.freeze(build()) };
   }
 }
+
+/** A flag's raw value as text ('' when absent); commander hands values over as `unknown`. */
+export function text(value: unknown): string {
+  return typeof value === 'string' ? value : '';
+}

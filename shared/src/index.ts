@@ -10,7 +10,10 @@ export type {
 export { formatHostPort, parseHostPort, parseNonNegativeInt, type HostPort } from './config.js';
 export { ErrorCode, SesameError } from './errors.js';
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+export { checkMessageJson, type CheckMessageOptions } from './proto/check/proto-json-check.js';
+export type { JsonFormat } from './proto/check/proto-json-scalars.js';
 export { decodeMessage, encodeMessage, lookupMessage } from './proto/codec.js';
+export { isDnsLabel, isDnsName } from './dns.js';
 export { envoyRoot } from './proto/registry.js';
 export { isTypeUrl, messageName, TYPE_SHORT_NAMES, TYPE_URLS, TypeUrl } from './proto/type-urls.js';
 export type { Result } from './result.js';

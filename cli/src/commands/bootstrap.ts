@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeBootstrap } from '@sesame/certgen';
 import { parseNonNegativeInt, type Result } from '@sesame/shared';
-import { ConfigProblems } from '../config-errors.js';
+import { ConfigProblems, text } from '../config-errors.js';
 import { booleanFlag, flag, logLevelFlag } from '../flags.js';
 import { requireConfig } from '../run.js';
 
@@ -55,7 +55,7 @@ export function bootstrapCommand(program: Command): void {
 function parseBootstrapConfig(out: string, raw: Record<string, unknown>): Result<Readonly<BootstrapConfig>> {
   const p = new ConfigProblems();
   const port = (name: string, key: string): number | undefined => {
-    const n = p.take(name, parseNonNegativeInt(String(raw[key] ?? '')));
+    const n = p.take(name, parseNonNegativeInt(text(raw[key])));
     if (n !== undefined && (n < 1 || n > 65535)) p.add(name, `expected a port from 1 to 65535, got ${n}`);
     return n;
   };

@@ -7,7 +7,7 @@ import {
   secretsAsYaml,
 } from '@sesame/certgen';
 import { parseNonNegativeInt, type Result } from '@sesame/shared';
-import { ConfigProblems } from '../config-errors.js';
+import { ConfigProblems, text } from '../config-errors.js';
 import { booleanFlag, flag, listFlag, logLevelFlag } from '../flags.js';
 import { CommandError, requireConfig } from '../run.js';
 
@@ -42,24 +42,30 @@ export function certgenCommand(program: Command): void {
     .addOption(logLevelFlag())
     .action(async (raw: Record<string, unknown>) => {
       const config = requireConfig('certgen', parseCertgenConfig(raw));
-      if (config.outDir === undefined) {
-        // --yaml alone: issue in memory and print; nothing is kept.
-        process.stdout.write(await certificateSecretsYaml({ ...config }));
+      const { outDir, namespace } = config;
+      if (outDir === undefined) {
+        // --yaml alone: issue in memory and print the Secrets; nothing is kept on disk.
+        const bundle = issueCertificateBundle({ ...config });
+        if (!bundle.ok) throw new CommandError(`sesame certgen: ${bundle.errors.join('; ')}`);
+        process.stdout.write(secretsAsYaml(bundle.value, { namespace }));
         return;
       }
-      const lines = await ensureCertificates({ ...config, outDir: config.outDir });
-      for (const line of lines) {
-        process.stdout.write(`${line.object}: ${line.action} ${line.path} (valid until ${line.notAfter})\n`);
+      const outcomes = await ensureCertificates({ ...config, outDir });
+      // With --yaml, stdout carries only the manifests, so the report goes to stderr.
+      const report = config.yaml ? process.stderr : process.stdout;
+      for (const o of outcomes) {
+        const why = o.reason === undefined ? '' : ` (${o.reason})`;
+        report.write(`${o.object}: ${o.action} ${o.path}, valid until ${o.notAfter.toISOString()}${why}\n`);
       }
       if (config.yaml)
-        process.stdout.write(await certificateSecretsYaml({ ...config, outDir: config.outDir }));
+        process.stdout.write(secretsAsYaml(await readCertificateBundle(outDir), { namespace }));
     });
 }
 
 function parseCertgenConfig(raw: Record<string, unknown>): Result<Readonly<CertgenConfig>> {
   const p = new ConfigProblems();
   const int = (name: string, key: string): number | undefined =>
-    p.take(name, parseNonNegativeInt(String(raw[key] ?? '')));
+    p.take(name, parseNonNegativeInt(text(raw[key])));
   const days = int('--days', 'days');
   const caDays = int('--ca-days', 'caDays');
   const keySize = int('--key-size', 'keySize');

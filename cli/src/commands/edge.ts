@@ -39,7 +39,7 @@ export function edgeCommand(program: Command): void {
             bus,
             tlsDir: config.tlsDir,
             address: config.xdsAddress,
-            logger: logger.child({ component: 'edge' }),
+            logger,
             registry,
           });
           const admin = await startAdminServer({

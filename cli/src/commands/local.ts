@@ -28,7 +28,7 @@ interface LocalConfig {
   xdsAddress: HostPort;
   admin: HostPort;
   certs: string;
-  ingressClass: string;
+  ingressClass: string | undefined;
   holdoffMs: number;
   holdoffMaxMs: number;
   logLevel: LogLevel;
@@ -49,7 +49,9 @@ export function localCommand(program: Command): void {
     .addOption(
       flag('--admin <host:port>', 'admin HTTP address: /metrics, /healthz, /readyz', '127.0.0.1:8000'),
     )
-    .addOption(flag('--ingress-class <name>', 'Ingress class to serve', 'sesame'))
+    .addOption(
+      flag('--ingress-class <name>', 'serve only this Ingress class (default: no class, or class "sesame")'),
+    )
     .addOption(flag('--holdoff-ms <ms>', 'wait this long after a change for more changes', '100'))
     .addOption(flag('--holdoff-max-ms <ms>', 'the longest a change waits before it is published', '500'))
     .addOption(logLevelFlag())
@@ -73,7 +75,7 @@ function parseLocalConfig(raw: Record<string, string>): Result<Readonly<LocalCon
     xdsAddress: xdsAddress!,
     admin: admin!,
     certs: resolve(raw['certs'] ?? '.sesame/certs'),
-    ingressClass: raw['ingressClass'] ?? 'sesame',
+    ingressClass: raw['ingressClass'],
     holdoffMs: holdoffMs!,
     holdoffMaxMs: holdoffMaxMs!,
     logLevel: (raw['logLevel'] ?? 'info') as LogLevel,
@@ -106,13 +108,13 @@ async function runLocal(config: LocalConfig): Promise<void> {
         bus,
         tlsDir: join(config.certs, 'edge'),
         address: config.xdsAddress,
-        logger: logger.child({ component: 'edge' }),
+        logger,
         registry,
       });
       const watcher = createWatcher({
         source: { dir: config.manifests },
         bus,
-        logger: logger.child({ component: 'watcher' }),
+        logger,
         registry,
         ingressClass: config.ingressClass,
         holdoffMs: config.holdoffMs,

@@ -19,7 +19,7 @@ import { CommandError, requireConfig, serve } from '../run.js';
 interface WatcherConfig {
   source: { kind: 'dir'; dir: string } | { kind: 'kube' };
   bus: BusUrl;
-  ingressClass: string;
+  ingressClass: string | undefined;
   holdoffMs: number;
   holdoffMaxMs: number;
   admin: HostPort;
@@ -33,7 +33,9 @@ export function watcherCommand(program: Command): void {
     .description('watch Kubernetes (or a folder of manifests), translate to Envoy config, publish snapshots')
     .addOption(flag('--source <kube|dir>', '"kube" for the Kubernetes API, or a folder of YAML manifests'))
     .addOption(flag('--bus <url>', 'snapshot bus: nats://HOST:PORT or redis://HOST:PORT'))
-    .addOption(flag('--ingress-class <name>', 'Ingress class to serve', 'sesame'))
+    .addOption(
+      flag('--ingress-class <name>', 'serve only this Ingress class (default: no class, or class "sesame")'),
+    )
     .addOption(flag('--holdoff-ms <ms>', 'wait this long after a change for more changes', '100'))
     .addOption(flag('--holdoff-max-ms <ms>', 'the longest a change waits before it is published', '500'))
     .addOption(flag('--admin <host:port>', 'admin HTTP address: /metrics, /healthz, /readyz', '0.0.0.0:8000'))
@@ -57,7 +59,7 @@ export function watcherCommand(program: Command): void {
           const watcher = createWatcher({
             source: { dir: source.dir },
             bus,
-            logger: logger.child({ component: 'watcher' }),
+            logger,
             registry,
             ingressClass: config.ingressClass,
             holdoffMs: config.holdoffMs,
@@ -96,7 +98,7 @@ function parseWatcherConfig(raw: Record<string, unknown>): Result<Readonly<Watch
   return p.finish<WatcherConfig>(() => ({
     source: source!,
     bus: bus!,
-    ingressClass: String(raw['ingressClass']),
+    ingressClass: typeof raw['ingressClass'] === 'string' ? raw['ingressClass'] : undefined,
     holdoffMs: holdoffMs!,
     holdoffMaxMs: holdoffMaxMs!,
     admin: admin!,

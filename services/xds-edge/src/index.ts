@@ -1,1 +1,25 @@
-export {};
+export { createEdge, type Edge, type EdgeOptions } from './edge.js';
+export { DEFAULT_LIMITS, type EdgeLimits } from './transport/credentials.js';
+export {
+  DISCOVERY_SERVICES,
+  deltaPath,
+  sotwPath,
+  type DiscoveryService,
+  type ServiceLabel,
+} from './transport/services.js';
+export {
+  createXdsClient,
+  type AdsSession,
+  type AdsSessionOptions,
+  type XdsClient,
+  type XdsClientOptions,
+  type XdsNode,
+} from './client/xds-client.js';
+export { decodeResponse, type XdsResourceJson, type XdsResponse } from './client/decode.js';
+export {
+  decodeDiscoveryResponse,
+  encodeDiscoveryRequest,
+  type DiscoveryRequestObject,
+  type RawDiscoveryResponse,
+} from './protocol/codec.js';
+export { viewForNode, type ViewName } from './cache/views.js';
