@@ -1,11 +1,10 @@
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ErrorCode } from '@sesame/shared';
+import { checkMessageJson, ErrorCode } from '@sesame/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { writeBootstrap } from './bootstrap-file.js';
 import { buildBootstrap, type BootstrapOptions } from './bootstrap.js';
-import { checkMessageJson } from './proto-json-check.js';
 
 const BOOTSTRAP = 'envoy.config.bootstrap.v3.Bootstrap';
 const OPTIONS: BootstrapOptions = {
