@@ -33,8 +33,6 @@ export interface ResolvedCertificateOptions {
   readonly now: Date;
 }
 
-
-
 function checkInteger(errors: string[], name: string, value: number, min: number, max: number): void {
   if (!Number.isInteger(value) || value < min || value > max) {
     errors.push(`${name} must be an integer from ${min} to ${max}, got ${String(value)}`);
