@@ -1,5 +1,33 @@
 export { startAdminServer, type AdminServer } from './admin.js';
 export { createMemoryBus } from './bus/memory-bus.js';
+export {
+  createLogBus,
+  DEFAULT_LOG_BUS_TUNING,
+  type BusStatus,
+  type LogBus,
+  type LogBusOptions,
+  type LogBusTuning,
+} from './bus/log-bus.js';
+export { createBusMetrics, type BusMetrics } from './bus/metrics.js';
+export { createNatsStore, type NatsStoreOptions } from './bus/nats-store.js';
+export {
+  openBus,
+  parseBusUrl,
+  type BusTarget,
+  type BusTlsFiles,
+  type OpenBusOptions,
+} from './bus/open-bus.js';
+export { createRedisStore, type RedisStoreOptions } from './bus/redis-store.js';
+export { createSealer, deriveBusKey, readBusKeyFile, type Sealer } from './bus/seal.js';
+export {
+  createMemoryStore,
+  type BusStore,
+  type CommitOutcome,
+  type MemoryStore,
+  type StoreEntry,
+  type StoredHead,
+  type StoreWatch,
+} from './bus/store.js';
 export type {
   BusSubscription,
   PublishOutcome,
