@@ -3,13 +3,13 @@ import type { Command } from 'commander';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseHostPort, startAdminServer, type HostPort, type LogLevel, type Result } from '@sesame/shared';
 import { createEdge } from '@sesame/xds-edge';
-import { openBus, parseBusUrl, type BusUrl } from '../bus.js';
+import { addBusFlags, connectBus, parseBusConfig, type BusConfig } from '../bus.js';
 import { ConfigProblems } from '../config-errors.js';
 import { flag, logLevelFlag } from '../flags.js';
 import { requireConfig, serve } from '../run.js';
 
 interface EdgeConfig {
-  bus: BusUrl;
+  bus: BusConfig;
   tlsDir: string;
   xdsAddress: HostPort;
   admin: HostPort;
@@ -18,10 +18,8 @@ interface EdgeConfig {
 
 /** `sesame edge`: one stateless xDS edge replica fed by the bus. */
 export function edgeCommand(program: Command): void {
-  program
-    .command('edge')
+  addBusFlags(program.command('edge'))
     .description('run one stateless xDS edge replica: snapshots from the bus, served to Envoys over mTLS')
-    .addOption(flag('--bus <url>', 'snapshot bus: nats://HOST:PORT or redis://HOST:PORT'))
     .addOption(flag('--tls-dir <dir>', 'edge certificate directory: ca.crt, tls.crt, tls.key'))
     .addOption(flag('--xds-address <host:port>', 'xDS gRPC listen address (mTLS)', '0.0.0.0:8001'))
     .addOption(flag('--admin <host:port>', 'admin HTTP address: /metrics, /healthz, /readyz', '0.0.0.0:8000'))
@@ -34,7 +32,7 @@ export function edgeCommand(program: Command): void {
         start: async (logger) => {
           const registry = new Registry();
           collectDefaultMetrics({ register: registry });
-          const bus = await openBus(config.bus, { logger: logger.child({ component: 'bus' }), role: 'edge' });
+          const bus = await connectBus(config.bus, { logger, registry, role: 'edge' });
           const edge = await createEdge({
             bus,
             tlsDir: config.tlsDir,
@@ -56,8 +54,7 @@ export function edgeCommand(program: Command): void {
 
 function parseEdgeConfig(raw: Record<string, unknown>): Result<Readonly<EdgeConfig>> {
   const p = new ConfigProblems();
-  const bus = typeof raw['bus'] === 'string' ? p.take('--bus', parseBusUrl(raw['bus'])) : undefined;
-  if (raw['bus'] === undefined) p.add('--bus', 'is required (e.g. nats://127.0.0.1:4222)');
+  const bus = parseBusConfig(raw, p);
   const tlsDir = typeof raw['tlsDir'] === 'string' ? resolve(raw['tlsDir']) : undefined;
   if (tlsDir === undefined) p.add('--tls-dir', 'is required (a directory with ca.crt, tls.crt, tls.key)');
   const xdsAddress = p.take('--xds-address', parseHostPort(String(raw['xdsAddress'])));

@@ -11,14 +11,14 @@ import {
   type Result,
 } from '@sesame/shared';
 import { createWatcher } from '@sesame/watcher';
-import { openBus, parseBusUrl, type BusUrl } from '../bus.js';
+import { addBusFlags, connectBus, parseBusConfig, type BusConfig } from '../bus.js';
 import { ConfigProblems } from '../config-errors.js';
 import { flag, logLevelFlag } from '../flags.js';
 import { CommandError, requireConfig, serve } from '../run.js';
 
 interface WatcherConfig {
   source: { kind: 'dir'; dir: string } | { kind: 'kube' };
-  bus: BusUrl;
+  bus: BusConfig;
   ingressClass: string | undefined;
   holdoffMs: number;
   holdoffMaxMs: number;
@@ -28,11 +28,9 @@ interface WatcherConfig {
 
 /** `sesame watcher`: the single active watcher, publishing snapshots to the bus. */
 export function watcherCommand(program: Command): void {
-  program
-    .command('watcher')
+  addBusFlags(program.command('watcher'))
     .description('watch Kubernetes (or a folder of manifests), translate to Envoy config, publish snapshots')
     .addOption(flag('--source <kube|dir>', '"kube" for the Kubernetes API, or a folder of YAML manifests'))
-    .addOption(flag('--bus <url>', 'snapshot bus: nats://HOST:PORT or redis://HOST:PORT'))
     .addOption(
       flag('--ingress-class <name>', 'serve only this Ingress class (default: no class, or class "sesame")'),
     )
@@ -52,10 +50,7 @@ export function watcherCommand(program: Command): void {
         start: async (logger) => {
           const registry = new Registry();
           collectDefaultMetrics({ register: registry });
-          const bus = await openBus(config.bus, {
-            logger: logger.child({ component: 'bus' }),
-            role: 'watcher',
-          });
+          const bus = await connectBus(config.bus, { logger, registry, role: 'watcher' });
           const watcher = createWatcher({
             source: { dir: source.dir },
             bus,
@@ -90,8 +85,7 @@ function parseWatcherConfig(raw: Record<string, unknown>): Result<Readonly<Watch
   } else {
     p.add('--source', `folder "${raw['source']}" does not exist`);
   }
-  const bus = typeof raw['bus'] === 'string' ? p.take('--bus', parseBusUrl(raw['bus'])) : undefined;
-  if (raw['bus'] === undefined) p.add('--bus', 'is required (e.g. nats://127.0.0.1:4222)');
+  const bus = parseBusConfig(raw, p);
   const holdoffMs = p.take('--holdoff-ms', parseNonNegativeInt(String(raw['holdoffMs'])));
   const holdoffMaxMs = p.take('--holdoff-max-ms', parseNonNegativeInt(String(raw['holdoffMaxMs'])));
   const admin = p.take('--admin', parseHostPort(String(raw['admin'])));
