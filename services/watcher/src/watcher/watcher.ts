@@ -83,6 +83,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
     if (!snapshot.ok) throw new SesameError(ErrorCode.SnapshotInconsistent, snapshot.errors.join('; '));
     for (const d of diagnostics) logDiagnostic(logger, d);
     const outcome = await options.bus.publish(snapshot.value);
+    const first = lastVersion === undefined;
     lastVersion = snapshot.value.version;
     metrics.published(snapshot.value, diagnostics.length);
     metrics.rebuilt(outcome, (clock.now() - began) / 1000);
@@ -92,6 +93,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
       diagnostics: diagnostics.length,
     };
     if (outcome === 'published') logger.info(fields, 'published snapshot');
+    // At start, "unchanged" means the bus already holds this content (a restart or a failover).
+    else if (first) logger.info(fields, 'snapshot unchanged on the bus');
     else logger.debug(fields, 'snapshot unchanged');
   }
 
