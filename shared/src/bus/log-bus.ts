@@ -6,6 +6,7 @@ import { startFollower, type Follower, type FollowerTiming } from './follower.js
 import { createBusMetrics, type BusMetrics } from './metrics.js';
 import { createPublisher, type Publisher, type PublisherTuning } from './publisher.js';
 import { createSealer } from './seal.js';
+import { Subscriber } from './subscriber.js';
 import type { BusStore } from './store.js';
 
 /** Every knob of the log layout and of the retry and poll timers. */
@@ -77,7 +78,10 @@ export function createLogBus(options: LogBusOptions): LogBus {
       return publisher.publish(snapshot);
     },
     subscribe(listener: SnapshotListener): BusSubscription {
-      const subscriber = new Subscriber(listener, logger, () => subscribers.delete(subscriber));
+      const subscriber = new Subscriber(listener, {
+        onClose: () => subscribers.delete(subscriber),
+        onListenerError: (err) => logger.error({ err }, 'a bus subscriber threw; continuing'),
+      });
       if (closed) return subscriber;
       subscribers.add(subscriber);
       const state = follower?.state;
@@ -104,44 +108,4 @@ export function createLogBus(options: LogBusOptions): LogBus {
       await store.close();
     },
   };
-}
-
-/** Delivers updates in order on a later microtask, so a listener never runs inside the follower's pass. */
-class Subscriber implements BusSubscription {
-  private readonly queue: SnapshotUpdate[] = [];
-  private scheduled = false;
-  private closed = false;
-
-  constructor(
-    private readonly listener: SnapshotListener,
-    private readonly logger: Logger,
-    private readonly onClose: () => void,
-  ) {}
-
-  push(update: SnapshotUpdate): void {
-    if (this.closed) return;
-    this.queue.push(update);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => this.drain());
-  }
-
-  close(): void {
-    this.closed = true;
-    this.queue.length = 0;
-    this.onClose();
-  }
-
-  private drain(): void {
-    this.scheduled = false;
-    while (!this.closed && this.queue.length > 0) {
-      const update = this.queue.shift();
-      if (update === undefined) continue;
-      try {
-        this.listener(update);
-      } catch (err) {
-        this.logger.error({ err }, 'a bus subscriber threw; continuing');
-      }
-    }
-  }
 }

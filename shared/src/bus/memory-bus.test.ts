@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { TypeUrl } from '../proto/type-urls.js';
 import { encodeResource } from '../snapshot/resource.js';
 import { createSnapshot, type Snapshot } from '../snapshot/snapshot.js';
+import type { Logger } from '../logger.js';
 import type { SnapshotUpdate } from './bus.js';
 import { createMemoryBus } from './memory-bus.js';
 
@@ -95,6 +96,25 @@ describe('memory bus', () => {
     await bus.publish(snapshotOf('a'));
     await Promise.resolve();
     expect(c.updates).toHaveLength(0);
+    await bus.close();
+  });
+
+  it('keeps delivering after a listener throws', async () => {
+    const errors: unknown[] = [];
+    const logger = { error: (fields: { err: unknown }) => errors.push(fields.err) } as unknown as Logger;
+    const bus = createMemoryBus({ logger });
+    const c = collector();
+    let calls = 0;
+    bus.subscribe((u) => {
+      calls++;
+      if (calls === 1) throw new Error('listener bug');
+      c.listener(u);
+    });
+    await bus.publish(snapshotOf('a'));
+    await bus.publish(snapshotOf('b'));
+    const delivered = await c.next();
+    expect(delivered.snapshot.get(TypeUrl.Cluster, 'b')).toBeDefined();
+    expect(errors).toHaveLength(1);
     await bus.close();
   });
 });

@@ -1,17 +1,13 @@
 import { diffSnapshots, EMPTY_SNAPSHOT, fullChange, type Snapshot } from '../snapshot/snapshot.js';
-import type {
-  BusSubscription,
-  PublishOutcome,
-  SnapshotBus,
-  SnapshotListener,
-  SnapshotUpdate,
-} from './bus.js';
+import type { Logger } from '../logger.js';
+import type { BusSubscription, PublishOutcome, SnapshotBus, SnapshotListener } from './bus.js';
+import { Subscriber } from './subscriber.js';
 
 /**
  * The in-process bus of `sesame local`: the publisher's snapshots are handed to subscribers as they are (they
  * are immutable), with the change computed once per publish.
  */
-export function createMemoryBus(): SnapshotBus {
+export function createMemoryBus(options: { logger?: Logger } = {}): SnapshotBus {
   let current: Snapshot = EMPTY_SNAPSHOT;
   let published = false;
   const subscribers = new Set<Subscriber>();
@@ -26,7 +22,10 @@ export function createMemoryBus(): SnapshotBus {
       return Promise.resolve('published');
     },
     subscribe(listener: SnapshotListener): BusSubscription {
-      const subscriber = new Subscriber(listener, () => subscribers.delete(subscriber));
+      const subscriber = new Subscriber(listener, {
+        onClose: () => subscribers.delete(subscriber),
+        onListenerError: (err) => options.logger?.error({ err }, 'a bus subscriber threw; continuing'),
+      });
       subscribers.add(subscriber);
       if (published) subscriber.push({ snapshot: current, change: fullChange(current) });
       return subscriber;
@@ -36,38 +35,4 @@ export function createMemoryBus(): SnapshotBus {
       return Promise.resolve();
     },
   };
-}
-
-/** Delivers updates in order on a later microtask, so a listener never runs inside `publish`. */
-class Subscriber implements BusSubscription {
-  private readonly queue: SnapshotUpdate[] = [];
-  private scheduled = false;
-  private closed = false;
-
-  constructor(
-    private readonly listener: SnapshotListener,
-    private readonly onClose: () => void,
-  ) {}
-
-  push(update: SnapshotUpdate): void {
-    if (this.closed) return;
-    this.queue.push(update);
-    if (this.scheduled) return;
-    this.scheduled = true;
-    queueMicrotask(() => this.drain());
-  }
-
-  close(): void {
-    this.closed = true;
-    this.queue.length = 0;
-    this.onClose();
-  }
-
-  private drain(): void {
-    this.scheduled = false;
-    while (!this.closed && this.queue.length > 0) {
-      const update = this.queue.shift();
-      if (update !== undefined) this.listener(update);
-    }
-  }
 }
