@@ -3,6 +3,7 @@ import { bootstrapCommand } from './commands/bootstrap.js';
 import { certgenCommand } from './commands/certgen.js';
 import { edgeCommand } from './commands/edge.js';
 import { localCommand } from './commands/local.js';
+import { stackCommand } from './commands/stack.js';
 import { watcherCommand } from './commands/watcher.js';
 import { xdsCommand } from './commands/xds.js';
 import { CommandError } from './run.js';
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .description('Sesame: a split control plane that turns Envoy into the ingress of a Kubernetes cluster')
     .exitOverride();
   localCommand(program);
+  stackCommand(program);
   watcherCommand(program);
   edgeCommand(program);
   certgenCommand(program);
