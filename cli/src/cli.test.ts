@@ -1,3 +1,7 @@
+import { createServer, type AddressInfo } from 'node:net';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runSesame } from '../../test/cli/run-sesame.js';
 
@@ -49,5 +53,25 @@ describe('sesame', () => {
     expect(run.code).toBe(2);
     expect(run.stderr).toContain('--bus');
     expect(run.stderr).toContain('--tls-dir');
+  });
+
+  it('exits with one line, closing what it started, when a later step fails', async () => {
+    const taken = createServer();
+    await new Promise<void>((resolve) => taken.listen(0, '127.0.0.1', resolve));
+    const port = (taken.address() as AddressInfo).port;
+    const dir = await mkdtemp(join(tmpdir(), 'sesame-cli-'));
+    try {
+      // The edge binds first; the admin port is taken, so start fails after the edge and watcher are up.
+      const run = await runSesame([
+        'local',
+        ...['--certs', join(dir, 'certs'), '--xds-address', '127.0.0.1:0', '--admin', `127.0.0.1:${port}`],
+      ]);
+      expect(run.code).toBe(1);
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+      expect(run.stderr).toContain('EADDRINUSE');
+    } finally {
+      taken.close();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

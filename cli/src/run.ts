@@ -22,22 +22,32 @@ export interface Closeable {
   close(): Promise<void>;
 }
 
+/** Registers something a command started, so it is closed on shutdown or when a later step fails. */
+export type Own = <T extends Closeable>(item: T) => T;
+
 /**
  * Runs a long-lived command: starts it, then on SIGTERM or SIGINT closes what it started (in reverse order)
- * within `graceMs`, and resolves when done. A second signal exits at once.
+ * within `graceMs`, and resolves when done. A second signal exits at once. If starting fails half way, what
+ * was already started (passed to `own`, or returned) is closed before the error is reported.
  */
 export async function serve(options: {
   name: string;
   logLevel: LogLevel;
   graceMs?: number;
-  start: (logger: Logger) => Promise<Closeable[]>;
+  start: (logger: Logger, own: Own) => Promise<Closeable[] | void>;
 }): Promise<void> {
   const logger = createLogger({ level: options.logLevel, name: options.name });
-  let started: Closeable[];
+  const started: Closeable[] = [];
+  const own: Own = (item) => {
+    if (!started.includes(item)) started.push(item);
+    return item;
+  };
   try {
-    started = await options.start(logger);
+    const returned = await options.start(logger, own);
+    for (const item of returned ?? []) own(item);
   } catch (err) {
     logger.fatal({ err }, 'start failed');
+    await closeAll([...started].reverse(), logger);
     logger.flush();
     throw new CommandError(`sesame ${options.name}: ${(err as Error).message}`, 1);
   }

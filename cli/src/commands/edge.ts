@@ -29,24 +29,27 @@ export function edgeCommand(program: Command): void {
       await serve({
         name: 'edge',
         logLevel: config.logLevel,
-        start: async (logger) => {
+        start: async (logger, own) => {
           const registry = new Registry();
           collectDefaultMetrics({ register: registry });
-          const bus = await connectBus(config.bus, { logger, registry, role: 'edge' });
-          const edge = await createEdge({
-            bus,
-            tlsDir: config.tlsDir,
-            address: config.xdsAddress,
-            logger,
-            registry,
-          });
-          const admin = await startAdminServer({
-            address: config.admin,
-            registry,
-            ready: () => edge.ready(),
-            logger: logger.child({ component: 'admin' }),
-          });
-          return [bus, edge, admin];
+          const bus = own(await connectBus(config.bus, { logger, registry, role: 'edge' }));
+          const edge = own(
+            await createEdge({
+              bus,
+              tlsDir: config.tlsDir,
+              address: config.xdsAddress,
+              logger,
+              registry,
+            }),
+          );
+          own(
+            await startAdminServer({
+              address: config.admin,
+              registry,
+              ready: () => edge.ready(),
+              logger: logger.child({ component: 'admin' }),
+            }),
+          );
         },
       });
     });

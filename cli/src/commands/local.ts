@@ -94,7 +94,7 @@ async function runLocal(config: LocalConfig): Promise<void> {
   await serve({
     name: 'local',
     logLevel: config.logLevel,
-    start: async (logger) => {
+    start: async (logger, own) => {
       const certs = await ensureCertificates({
         outDir: config.certs,
         edgeDns: ['localhost'],
@@ -103,30 +103,36 @@ async function runLocal(config: LocalConfig): Promise<void> {
       for (const line of certs) logger.info(line, 'certificate');
       const registry = new Registry();
       collectDefaultMetrics({ register: registry });
-      const bus = createMemoryBus();
-      const edge = await createEdge({
-        bus,
-        tlsDir: join(config.certs, 'edge'),
-        address: config.xdsAddress,
-        logger,
-        registry,
-      });
-      const watcher = createWatcher({
-        source: { dir: config.manifests },
-        bus,
-        logger,
-        registry,
-        ingressClass: config.ingressClass,
-        holdoffMs: config.holdoffMs,
-        holdoffMaxMs: config.holdoffMaxMs,
-      });
+      const bus = own(createMemoryBus({ logger }));
+      const edge = own(
+        await createEdge({
+          bus,
+          tlsDir: join(config.certs, 'edge'),
+          address: config.xdsAddress,
+          logger,
+          registry,
+        }),
+      );
+      const watcher = own(
+        createWatcher({
+          source: { dir: config.manifests },
+          bus,
+          logger,
+          registry,
+          ingressClass: config.ingressClass,
+          holdoffMs: config.holdoffMs,
+          holdoffMaxMs: config.holdoffMaxMs,
+        }),
+      );
       await watcher.start();
-      const admin = await startAdminServer({
-        address: config.admin,
-        registry,
-        ready: () => edge.ready(),
-        logger: logger.child({ component: 'admin' }),
-      });
+      const admin = own(
+        await startAdminServer({
+          address: config.admin,
+          registry,
+          ready: () => edge.ready(),
+          logger: logger.child({ component: 'admin' }),
+        }),
+      );
       logger.info(
         {
           xds: formatHostPort(edge.address),
@@ -136,7 +142,6 @@ async function runLocal(config: LocalConfig): Promise<void> {
         },
         'sesame local is serving',
       );
-      return [bus, edge, watcher, admin];
     },
   });
 }
