@@ -4,13 +4,13 @@ import type { CertificatePair, LeafProfile } from './issue.js';
 const DAY_MS = 24 * 60 * 60 * 1000;
 const EKU_OID = { server: '1.3.6.1.5.5.7.3.1', client: '1.3.6.1.5.5.7.3.2' } as const;
 
-/** A certificate pair as found on disk: either half may be missing. */
+/** A certificate pair as found in a store (files or a Secret): either half may be missing. */
 export interface FoundPair {
   readonly certPem: string | undefined;
   readonly keyPem: string | undefined;
 }
 
-/** When material counts as still good: valid now and not expiring within the renewal window. */
+/** When a certificate counts as still good: valid now and not expiring within the renewal window. */
 export interface FreshnessPolicy {
   readonly now: Date;
   readonly renewBeforeDays: number;
@@ -29,14 +29,18 @@ export function certificateNotAfter(pem: string): Date {
   return new Date(new X509Certificate(pem).validTo);
 }
 
-function freshnessProblem(cert: X509Certificate, policy: FreshnessPolicy): string | undefined {
-  const now = policy.now.getTime();
-  const notBefore = new Date(cert.validFrom).getTime();
-  const notAfter = new Date(cert.validTo).getTime();
-  if (notBefore > now) return `not valid before ${new Date(notBefore).toISOString()}`;
-  if (notAfter <= now) return `expired on ${new Date(notAfter).toISOString()}`;
-  if (notAfter - now < policy.renewBeforeDays * DAY_MS) {
-    return `expires on ${new Date(notAfter).toISOString()}, within ${policy.renewBeforeDays} days`;
+function validityProblem(cert: X509Certificate, now: Date): string | undefined {
+  const notBefore = new Date(cert.validFrom);
+  const notAfter = new Date(cert.validTo);
+  if (notBefore.getTime() > now.getTime()) return `not valid before ${notBefore.toISOString()}`;
+  if (notAfter.getTime() <= now.getTime()) return `expired on ${notAfter.toISOString()}`;
+  return undefined;
+}
+
+function windowProblem(cert: X509Certificate, policy: FreshnessPolicy): string | undefined {
+  const notAfter = new Date(cert.validTo);
+  if (notAfter.getTime() - policy.now.getTime() < policy.renewBeforeDays * DAY_MS) {
+    return `expires on ${notAfter.toISOString()}, within ${policy.renewBeforeDays} days`;
   }
   return undefined;
 }
@@ -53,13 +57,26 @@ function keyProblem(cert: X509Certificate, keyPem: string | undefined, rsaOnly: 
   }
 }
 
-/** Why the CA must be issued again, or undefined when it can keep signing. */
-export function caProblem(found: FoundPair, policy: FreshnessPolicy): string | undefined {
+/** Why the CA cannot sign (missing, broken, without its key, outside its validity), or undefined when it can. */
+export function caProblem(found: FoundPair, now: Date): string | undefined {
   if (found.certPem === undefined) return 'certificate missing';
   const cert = parseCertificate(found.certPem);
   if (cert === undefined) return 'certificate unreadable';
   if (!cert.ca) return 'certificate is not a CA';
-  return keyProblem(cert, found.keyPem, true) ?? freshnessProblem(cert, policy);
+  return keyProblem(cert, found.keyPem, true) ?? validityProblem(cert, now);
+}
+
+/** Why a CA that can still sign should be rotated now: it expires within the renewal window. */
+export function caExpiresSoon(certPem: string, policy: FreshnessPolicy): string | undefined {
+  const cert = parseCertificate(certPem);
+  return cert === undefined ? 'certificate unreadable' : windowProblem(cert, policy);
+}
+
+/** Whether the first certificate of `certPem` is signed by the CA `caCertPem` (false when either is unreadable). */
+export function signedBy(certPem: string | undefined, caCertPem: string): boolean {
+  const cert = certPem === undefined ? undefined : parseCertificate(certPem);
+  const ca = parseCertificate(caCertPem);
+  return cert !== undefined && ca !== undefined && cert.checkIssued(ca) && cert.verify(ca.publicKey);
 }
 
 function sanDnsNames(cert: X509Certificate): Set<string> {
@@ -94,11 +111,11 @@ export function leafProblem(
   if (found.certPem === undefined) return 'certificate missing';
   const cert = parseCertificate(found.certPem);
   if (cert === undefined) return 'certificate unreadable';
-  const ca = new X509Certificate(options.caCertPem);
-  if (!cert.checkIssued(ca) || !cert.verify(ca.publicKey)) return 'not signed by the current CA';
+  if (!signedBy(found.certPem, options.caCertPem)) return 'not signed by the current CA';
   return (
     keyProblem(cert, found.keyPem, false) ??
-    freshnessProblem(cert, options) ??
+    validityProblem(cert, options.now) ??
+    windowProblem(cert, options) ??
     profileProblem(cert, options.profile)
   );
 }

@@ -1,11 +1,17 @@
-import { execFileSync } from 'node:child_process';
 import { X509Certificate, createPrivateKey } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyPool } from '../../../test/certgen/key-pool.js';
+import { createOpensslChecker, hasOpenssl } from '../../../test/tls/openssl.js';
 import { issueCertificateBundle } from './bundle.js';
-import { createCa, edgeDnsNames, edgeProfile, envoyProfile, issueLeaf } from './issue.js';
+import {
+  createCa,
+  crossSignCa,
+  edgeDnsNames,
+  edgeProfile,
+  envoyProfile,
+  issueLeaf,
+  type KeySource,
+} from './issue.js';
 
 const NOW = new Date('2030-01-01T00:00:00Z');
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -16,17 +22,12 @@ const bundle = (() => {
   return result.value;
 })();
 const ca = new X509Certificate(bundle.ca.certPem);
+let keySource: KeySource;
+beforeAll(async () => {
+  keySource = await createKeyPool(6);
+});
 const edge = new X509Certificate(bundle.edge.certPem);
 const envoy = new X509Certificate(bundle.envoy.certPem);
-
-function hasOpenssl(): boolean {
-  try {
-    execFileSync('openssl', ['version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 describe('edgeDnsNames', () => {
   it('names the sesame-xds Service in every form, then the extras, without duplicates', () => {
@@ -43,7 +44,7 @@ describe('edgeDnsNames', () => {
 describe('issued certificates (in process)', () => {
   it('makes a self-signed CA valid for caDays, backdated one hour', () => {
     expect(ca.ca).toBe(true);
-    expect(ca.subject).toBe('CN=Sesame CA');
+    expect(ca.subject).toMatch(/^CN=Sesame CA [0-9a-f]{8}$/);
     expect(ca.checkIssued(ca)).toBe(true);
     expect(ca.verify(ca.publicKey)).toBe(true);
     expect(new Date(ca.validFrom).getTime()).toBe(NOW.getTime() - 60 * 60 * 1000);
@@ -95,8 +96,15 @@ describe('issued certificates (in process)', () => {
   });
 
   it('never lets a leaf outlive its CA', () => {
-    const shortCa = createCa({ days: 10, keySize: 2048, now: NOW });
-    const leaf = issueLeaf({ ca: shortCa, profile: envoyProfile(), days: 365, keySize: 2048, now: NOW });
+    const shortCa = createCa({ days: 10, keySize: 2048, now: NOW, keySource });
+    const leaf = issueLeaf({
+      ca: shortCa,
+      profile: envoyProfile(),
+      days: 365,
+      keySize: 2048,
+      now: NOW,
+      keySource,
+    });
     expect(leaf.notAfter).toEqual(shortCa.notAfter);
   });
 
@@ -113,50 +121,33 @@ describe('issued certificates (in process)', () => {
 });
 
 describe.skipIf(!hasOpenssl())('issued certificates (openssl)', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'sesame-openssl-'));
-  afterAll(() => rmSync(dir, { recursive: true, force: true }));
-  const file = (name: string, contents: string): string => {
-    const path = join(dir, name);
-    writeFileSync(path, contents);
-    return path;
-  };
-  const caFile = file('ca.crt', bundle.ca.certPem);
-  const text = (pem: string, name: string): string =>
-    execFileSync('openssl', ['x509', '-noout', '-text', '-in', file(name, pem)], { encoding: 'utf8' });
+  const openssl = createOpensslChecker();
+  afterAll(() => openssl.cleanup());
+
   it('verifies the leaves against the CA, each for its purpose', () => {
     // openssl checks dates against the real clock, so these certificates are issued now.
-    const nowCa = createCa({ days: 30, keySize: 2048, now: new Date() });
-    const nowCaFile = file('now-ca.crt', nowCa.certPem);
-    const server = issueLeaf({
-      ca: nowCa,
-      profile: edgeProfile({ namespace: 'ns' }),
-      days: 1,
-      keySize: 2048,
-      now: new Date(),
-    });
-    const client = issueLeaf({ ca: nowCa, profile: envoyProfile(), days: 1, keySize: 2048, now: new Date() });
-    const verify = (pem: string, name: string, purpose: string): string =>
-      execFileSync('openssl', ['verify', '-CAfile', nowCaFile, '-purpose', purpose, file(name, pem)], {
-        encoding: 'utf8',
-        stdio: 'pipe',
-      });
-    expect(verify(server.certPem, 'server.crt', 'sslserver')).toContain(': OK');
-    expect(verify(client.certPem, 'client.crt', 'sslclient')).toContain(': OK');
-    expect(() => verify(server.certPem, 'server2.crt', 'sslclient')).toThrow();
+    const now = new Date();
+    const nowCa = createCa({ days: 30, keySize: 2048, now, keySource });
+    const leaf = { ca: nowCa, days: 1, keySize: 2048, now, keySource };
+    const server = issueLeaf({ ...leaf, profile: edgeProfile({ namespace: 'ns' }) });
+    const client = issueLeaf({ ...leaf, profile: envoyProfile() });
+    const verify = (cert: string, purpose: 'sslserver' | 'sslclient'): boolean =>
+      openssl.verify({ trusted: nowCa.certPem, cert, purpose }).ok;
+    expect(verify(server.certPem, 'sslserver')).toBe(true);
+    expect(verify(client.certPem, 'sslclient')).toBe(true);
+    expect(verify(server.certPem, 'sslclient')).toBe(false);
+    expect(verify(client.certPem, 'sslserver')).toBe(false);
   });
 
   it('rejects a leaf signed by another CA', () => {
-    const other = createCa({ days: 30, keySize: 2048, now: new Date() });
-    const leaf = issueLeaf({ ca: other, profile: envoyProfile(), days: 1, keySize: 2048, now: new Date() });
-    expect(() =>
-      execFileSync('openssl', ['verify', '-CAfile', caFile, file('stranger.crt', leaf.certPem)], {
-        stdio: 'pipe',
-      }),
-    ).toThrow();
+    const now = new Date();
+    const other = createCa({ days: 30, keySize: 2048, now, keySource });
+    const leaf = issueLeaf({ ca: other, profile: envoyProfile(), days: 1, keySize: 2048, now, keySource });
+    expect(openssl.verify({ trusted: bundle.ca.certPem, cert: leaf.certPem }).ok).toBe(false);
   });
 
   it('writes the CA extensions critical where they must be', () => {
-    const out = text(bundle.ca.certPem, 'ca-text.crt');
+    const out = openssl.text(bundle.ca.certPem);
     expect(out).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
     expect(out).toMatch(/Key Usage: critical\s+Certificate Sign, CRL Sign/);
     expect(out).toContain('Subject Key Identifier');
@@ -164,24 +155,46 @@ describe.skipIf(!hasOpenssl())('issued certificates (openssl)', () => {
   });
 
   it('writes the edge SANs, usages and the CA key identifier', () => {
-    const out = text(bundle.edge.certPem, 'edge-text.crt');
+    const out = openssl.text(bundle.edge.certPem);
     expect(out).toMatch(/Basic Constraints: critical\s+CA:FALSE/);
     expect(out).toMatch(/Key Usage: critical\s+Digital Signature, Key Encipherment/);
     expect(out).toMatch(/Extended Key Usage:\s+TLS Web Server Authentication\n/);
     expect(out).toContain(
       'DNS:sesame-xds, DNS:sesame-xds.projectsesame, DNS:sesame-xds.projectsesame.svc, DNS:sesame-xds.projectsesame.svc.cluster.local, DNS:localhost, IP Address:127.0.0.1, IP Address:0:0:0:0:0:0:0:1',
     );
-    const caKeyId = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(
-      text(bundle.ca.certPem, 'ca-text2.crt'),
-    )?.[1];
+    const caKeyId = /Subject Key Identifier:\s+([0-9A-F:]+)/.exec(openssl.text(bundle.ca.certPem))?.[1];
     expect(caKeyId).toBeDefined();
     expect(out).toMatch(new RegExp(`Authority Key Identifier:\\s+(keyid:)?${caKeyId}`));
   });
 
   it('writes the Envoy certificate for client authentication', () => {
-    const out = text(bundle.envoy.certPem, 'envoy-text.crt');
+    const out = openssl.text(bundle.envoy.certPem);
     expect(out).toMatch(/Extended Key Usage:\s+TLS Web Client Authentication\n/);
     expect(out).toContain('DNS:envoy');
     expect(out).toContain('Subject: CN = envoy');
+  });
+
+  it('cross-signs a new CA so that peers trusting only the old one accept its leaves', () => {
+    const now = new Date();
+    const [oldCa, newCa] = [1, 2].map(() => createCa({ days: 30, keySize: 2048, now, keySource }));
+    const leaf = issueLeaf({ ca: newCa!, profile: envoyProfile(), days: 1, keySize: 2048, now, keySource });
+    const cross = crossSignCa({ ca: newCa!.certPem, signer: oldCa!, now });
+    const verify = (trusted: string, untrusted?: string): boolean =>
+      openssl.verify({
+        trusted,
+        cert: leaf.certPem,
+        purpose: 'sslclient',
+        ...(untrusted ? { untrusted } : {}),
+      }).ok;
+    expect(verify(oldCa!.certPem)).toBe(false);
+    expect(verify(oldCa!.certPem, cross)).toBe(true);
+    expect(verify(newCa!.certPem, cross)).toBe(true);
+    expect(verify(oldCa!.certPem + newCa!.certPem)).toBe(true);
+    const out = openssl.text(cross);
+    expect(out).toMatch(/Basic Constraints: critical\s+CA:TRUE/);
+    const keyId = (text: string, which: string): string | undefined =>
+      new RegExp(`${which} Key Identifier:\\s+(?:keyid:)?([0-9A-F:]+)`).exec(text)?.[1];
+    expect(keyId(out, 'Subject')).toBe(keyId(openssl.text(newCa!.certPem), 'Subject'));
+    expect(keyId(out, 'Authority')).toBe(keyId(openssl.text(oldCa!.certPem), 'Subject'));
   });
 });

@@ -1,4 +1,4 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { createPublicKey, generateKeyPairSync, randomBytes, sign } from 'node:crypto';
 import forge from 'node-forge';
 
 const DAY_MS = 24 * 60 * 60 * 1000;
@@ -9,7 +9,7 @@ const BACKDATE_MS = 60 * 60 * 1000;
 export const EDGE_NAME = 'sesame-xds';
 /** The common name and DNS name of the Envoy client certificate. */
 export const ENVOY_NAME = 'envoy';
-/** The CA's common name. */
+/** The CA's common name, before the suffix that tells one CA generation from the next. */
 export const CA_NAME = 'Sesame CA';
 
 /** A certificate and its private key, both PEM. */
@@ -65,21 +65,45 @@ export function envoyProfile(): LeafProfile {
   return { commonName: ENVOY_NAME, dnsNames: [ENVOY_NAME], ipAddresses: [], usage: 'client' };
 }
 
-interface GeneratedKey {
-  readonly pem: string;
-  readonly privateKey: forge.pki.rsa.PrivateKey;
-  readonly publicKey: forge.pki.rsa.PublicKey;
-}
+/** Makes an RSA private key (PEM) of `keySize` bits; injectable because generation dominates test time. */
+export type KeySource = (keySize: number) => string;
 
 /** RSA keys come from Node's OpenSSL: forge's pure-JS generator takes seconds per key. */
-function generateKey(keySize: number): GeneratedKey {
-  const { privateKey: pem } = generateKeyPairSync('rsa', {
+export const generateRsaKey: KeySource = (keySize) =>
+  generateKeyPairSync('rsa', {
     modulusLength: keySize,
     publicKeyEncoding: { type: 'spki', format: 'pem' },
     privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-  });
-  const privateKey = forge.pki.privateKeyFromPem(pem);
-  return { pem, privateKey, publicKey: forge.pki.setRsaPublicKey(privateKey.n, privateKey.e) };
+  }).privateKey;
+
+interface GeneratedKey {
+  readonly pem: string;
+  readonly publicKey: forge.pki.rsa.PublicKey;
+}
+
+const bigInteger = (base64url: string | undefined): forge.jsbn.BigInteger =>
+  new forge.jsbn.BigInteger(Buffer.from(base64url ?? '', 'base64url').toString('hex'), 16);
+
+/** A new key and its public half in forge's terms (read through Node: forge's PEM parser is slow). */
+function generateKey(keySize: number, source: KeySource = generateRsaKey): GeneratedKey {
+  const pem = source(keySize);
+  const jwk = createPublicKey(pem).export({ format: 'jwk' });
+  return { pem, publicKey: forge.pki.setRsaPublicKey(bigInteger(jwk.n), bigInteger(jwk.e)) };
+}
+
+/** forge's own TBSCertificate builder, which its type definitions leave out. */
+interface ForgeTbs {
+  getTBSCertificate(cert: forge.pki.Certificate): forge.asn1.Asn1;
+}
+
+/** Signs with Node's OpenSSL (forge's big-number RSA takes tens of milliseconds per signature). */
+function signCertificate(cert: forge.pki.Certificate, keyPem: string): void {
+  const oid = forge.pki.oids['sha256WithRSAEncryption'] as string;
+  cert.signatureOid = oid;
+  cert.siginfo.algorithmOid = oid;
+  cert.tbsCertificate = (forge.pki as unknown as ForgeTbs).getTBSCertificate(cert);
+  const tbs = Buffer.from(forge.asn1.toDer(cert.tbsCertificate).getBytes(), 'binary');
+  cert.signature = sign('sha256', tbs, keyPem).toString('binary');
 }
 
 /** 128 random bits, positive (top bit clear) and minimally encoded (first byte non-zero). */
@@ -112,28 +136,35 @@ function issued(cert: forge.pki.Certificate, keyPem: string): IssuedCertificate 
   };
 }
 
-/** Issues a self-signed CA that may only sign certificates and CRLs. */
+const CA_EXTENSIONS = [
+  { name: 'basicConstraints', cA: true, critical: true },
+  { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
+];
+
+/**
+ * Issues a self-signed CA that may only sign certificates and CRLs. Its common name ends with part of its
+ * serial: during a rotation two CAs are trusted side by side, and chain builders (and people reading
+ * `openssl x509 -issuer`) tell them apart by name before they look at key identifiers.
+ */
 export function createCa(options: {
   days: number;
   keySize: number;
   now: Date;
   commonName?: string;
+  keySource?: KeySource;
 }): IssuedCertificate {
-  const key = generateKey(options.keySize);
+  const key = generateKey(options.keySize, options.keySource);
   const cert = newCertificate({
     publicKey: key.publicKey,
     now: options.now,
     notAfter: new Date(options.now.getTime() + options.days * DAY_MS),
   });
-  const subject = [{ name: 'commonName', value: options.commonName ?? CA_NAME }];
+  const commonName = options.commonName ?? `${CA_NAME} ${cert.serialNumber.slice(0, 8)}`;
+  const subject = [{ name: 'commonName', value: commonName }];
   cert.setSubject(subject);
   cert.setIssuer(subject);
-  cert.setExtensions([
-    { name: 'basicConstraints', cA: true, critical: true },
-    { name: 'keyUsage', keyCertSign: true, cRLSign: true, critical: true },
-    { name: 'subjectKeyIdentifier' },
-  ]);
-  cert.sign(key.privateKey, forge.md.sha256.create());
+  cert.setExtensions([...CA_EXTENSIONS, { name: 'subjectKeyIdentifier' }]);
+  signCertificate(cert, key.pem);
   return issued(cert, key.pem);
 }
 
@@ -154,11 +185,11 @@ export function issueLeaf(options: {
   days: number;
   keySize: number;
   now: Date;
+  keySource?: KeySource;
 }): IssuedCertificate {
   const { profile } = options;
   const caCert = forge.pki.certificateFromPem(options.ca.certPem);
-  const caKey = forge.pki.privateKeyFromPem(options.ca.keyPem);
-  const key = generateKey(options.keySize);
+  const key = generateKey(options.keySize, options.keySource);
   const wanted = options.now.getTime() + options.days * DAY_MS;
   const cert = newCertificate({
     publicKey: key.publicKey,
@@ -181,6 +212,37 @@ export function issueLeaf(options: {
     { name: 'subjectKeyIdentifier' },
     { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(caCert) },
   ]);
-  cert.sign(caKey, forge.md.sha256.create());
+  signCertificate(cert, options.ca.keyPem);
   return issued(cert, key.pem);
+}
+
+function octetString(bytes: string): forge.asn1.Asn1 {
+  return forge.asn1.create(forge.asn1.Class.UNIVERSAL, forge.asn1.Type.OCTETSTRING, false, bytes);
+}
+
+/**
+ * Cross-signs `ca` with `signer`: a certificate with `ca`'s name, key and key identifier, issued by `signer`.
+ * Sent after a leaf signed by `ca`, it lets a peer that still trusts only `signer` build a chain, so the
+ * peers of a CA rotation need not pick up their new trust bundles before the new leaves. Valid while both are;
+ * returns the PEM.
+ */
+export function crossSignCa(options: { ca: string; signer: CertificatePair; now: Date }): string {
+  const subject = forge.pki.certificateFromPem(options.ca);
+  const signerCert = forge.pki.certificateFromPem(options.signer.certPem);
+  const end = Math.min(subject.validity.notAfter.getTime(), signerCert.validity.notAfter.getTime());
+  const cert = newCertificate({
+    publicKey: subject.publicKey as forge.pki.rsa.PublicKey,
+    now: options.now,
+    notAfter: new Date(end),
+  });
+  cert.setSubject(subject.subject.attributes);
+  cert.setIssuer(signerCert.subject.attributes);
+  cert.setExtensions([
+    ...CA_EXTENSIONS,
+    // The CA's own identifier, byte for byte (forge would derive one, which may differ from another issuer's).
+    { name: 'subjectKeyIdentifier', value: octetString(caKeyIdentifier(subject)) },
+    { name: 'authorityKeyIdentifier', keyIdentifier: caKeyIdentifier(signerCert) },
+  ]);
+  signCertificate(cert, options.signer.keyPem);
+  return forge.pki.certificateToPem(cert);
 }

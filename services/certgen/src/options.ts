@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { isDnsLabel, isDnsName, type Result } from '@sesame/shared';
+import { generateRsaKey, type KeySource } from './issue.js';
 
 /** The namespace the edge Service lives in when none is given (Contour's is `projectcontour`). */
 export const DEFAULT_NAMESPACE = 'projectsesame';
@@ -20,6 +21,8 @@ export interface CertificateOptions {
   readonly keySize?: number;
   /** The clock, injected so tests can move through time. */
   readonly now?: Date;
+  /** Where new RSA keys come from (default: Node's generator); tests pass pre-generated keys. */
+  readonly keySource?: KeySource;
 }
 
 /** The options with defaults applied and values checked. */
@@ -31,6 +34,7 @@ export interface ResolvedCertificateOptions {
   readonly caDays: number;
   readonly keySize: number;
   readonly now: Date;
+  readonly keySource: KeySource;
 }
 
 function checkInteger(errors: string[], name: string, value: number, min: number, max: number): void {
@@ -58,5 +62,6 @@ export function resolveCertificateOptions(options: CertificateOptions): Result<R
   const now = options.now ?? new Date();
   if (Number.isNaN(now.getTime())) errors.push('now must be a valid date');
   if (errors.length > 0) return { ok: false, errors };
-  return { ok: true, value: { namespace, edgeDns, edgeIps, days, caDays, keySize, now } };
+  const keySource = options.keySource ?? generateRsaKey;
+  return { ok: true, value: { namespace, edgeDns, edgeIps, days, caDays, keySize, now, keySource } };
 }

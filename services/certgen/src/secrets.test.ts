@@ -41,6 +41,26 @@ describe('certificateSecrets', () => {
   });
 });
 
+describe('certificateSecrets during a CA rotation', () => {
+  const rotating: CertificateBundle = {
+    ...bundle,
+    edge: { certPem: 'EDGE CERT\nCROSS\n', keyPem: 'EDGE KEY\n' },
+    previousCa: { certPem: 'OLD CA CERT\n', keyPem: 'OLD CA KEY\n' },
+  };
+
+  it('trusts both CAs everywhere and keeps the previous CA in sesame-ca', () => {
+    const [ca, edge, envoy] = certificateSecrets(rotating);
+    for (const secret of [ca, edge, envoy])
+      expect(secret?.data['ca.crt']).toBe(b64('CA CERT\nOLD CA CERT\n'));
+    expect(ca?.data).toMatchObject({
+      'previous.crt': b64('OLD CA CERT\n'),
+      'previous.key': b64('OLD CA KEY\n'),
+    });
+    expect(edge?.data['tls.crt']).toBe(b64('EDGE CERT\nCROSS\n'));
+    expect(Object.keys(edge?.data ?? {}).sort()).toEqual(['ca.crt', 'tls.crt', 'tls.key']);
+  });
+});
+
 describe('secretsAsYaml', () => {
   it('renders the same objects as a multi-document stream', () => {
     const yaml = secretsAsYaml(bundle, { namespace: 'ingress' });

@@ -11,9 +11,16 @@ export interface TlsDirLayout {
   readonly key: string;
 }
 
-/** The `certgen --out-dir` layout of INTERFACE.md. */
+/** The `certgen --out-dir` layout of INTERFACE.md, plus where a CA rotation keeps the previous CA. */
 export interface CertificateLayout {
-  readonly ca: { readonly dir: string; readonly cert: string; readonly key: string };
+  readonly ca: {
+    readonly dir: string;
+    readonly cert: string;
+    readonly key: string;
+    /** The previous CA, present only while a rotation is under way. */
+    readonly previousCert: string;
+    readonly previousKey: string;
+  };
   readonly edge: TlsDirLayout;
   readonly envoy: TlsDirLayout;
 }
@@ -29,11 +36,17 @@ function tlsDir(dir: string): TlsDirLayout {
   return { dir, ca: join(dir, TLS_FILES.ca), cert: join(dir, TLS_FILES.cert), key: join(dir, TLS_FILES.key) };
 }
 
-/** The paths under `outDir`: `ca/{ca.crt,ca.key}`, `edge/` and `envoy/` as TLS directories. */
+/** The paths under `outDir`: `ca/{ca.crt,ca.key,previous.crt,previous.key}`, `edge/` and `envoy/` as TLS directories. */
 export function certificateLayout(outDir: string): CertificateLayout {
   const ca = join(outDir, 'ca');
   return {
-    ca: { dir: ca, cert: join(ca, 'ca.crt'), key: join(ca, 'ca.key') },
+    ca: {
+      dir: ca,
+      cert: join(ca, 'ca.crt'),
+      key: join(ca, 'ca.key'),
+      previousCert: join(ca, 'previous.crt'),
+      previousKey: join(ca, 'previous.key'),
+    },
     edge: tlsDir(join(outDir, 'edge')),
     envoy: tlsDir(join(outDir, 'envoy')),
   };
@@ -46,6 +59,17 @@ export async function readOptional(path: string): Promise<string | undefined> {
   } catch (cause) {
     if ((cause as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new SesameError(ErrorCode.TlsMaterial, `cannot read ${path}: ${(cause as Error).message}`, {
+      cause,
+    });
+  }
+}
+
+/** Removes a file if it exists; any other failure is a TlsMaterial error. */
+export async function removeFile(path: string): Promise<void> {
+  try {
+    await rm(path, { force: true });
+  } catch (cause) {
+    throw new SesameError(ErrorCode.TlsMaterial, `cannot remove ${path}: ${(cause as Error).message}`, {
       cause,
     });
   }

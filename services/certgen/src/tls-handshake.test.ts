@@ -1,32 +1,25 @@
+// certgen's certificates in Node's own TLS, server and client: the purposes and names they carry decide who
+// accepts whom. (services/xds-edge/src/integration/rotation.test.ts does the same against a running edge.)
 import { once } from 'node:events';
-import { readFile } from 'node:fs/promises';
 import type { AddressInfo } from 'node:net';
 import tls from 'node:tls';
+import type { TlsMaterial } from '@sesame/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createKeyPool } from '../../../test/certgen/key-pool.js';
 import { createTestCertificates, type TestCertificates } from '../../../test/certgen/test-certificates.js';
+import { probeTls, refusedByServer, type TlsProbe } from '../../../test/tls/tls-probe.js';
 import { issueCertificateBundle } from './bundle.js';
+import type { KeySource } from './issue.js';
 
-interface Pem {
-  readonly ca: string;
-  readonly cert: string;
-  readonly key: string;
-}
-
+let keySource: KeySource;
 let certs: TestCertificates;
-let edge: Pem;
-let envoy: Pem;
-
-async function readDir(layout: { ca: string; cert: string; key: string }): Promise<Pem> {
-  const [ca, cert, key] = await Promise.all(
-    [layout.ca, layout.cert, layout.key].map((f) => readFile(f, 'utf8')),
-  );
-  return { ca: ca!, cert: cert!, key: key! };
-}
+let edge: TlsMaterial;
+let envoy: TlsMaterial;
 
 beforeAll(async () => {
-  certs = await createTestCertificates();
-  edge = await readDir(certs.layout.edge);
-  envoy = await readDir(certs.layout.envoy);
+  keySource = await createKeyPool(5);
+  certs = await createTestCertificates({ keySource });
+  [edge, envoy] = await Promise.all([certs.read('edge'), certs.read('envoy')]);
 });
 afterAll(async () => {
   await certs.cleanup();
@@ -38,7 +31,7 @@ afterAll(async () => {
  * handshake, records Node's verdict and then hangs up, so tests can read the reason.
  */
 async function startServer(
-  identity: Pem,
+  identity: TlsMaterial,
   strict = true,
 ): Promise<{ server: tls.Server; port: number; verdicts: (string | null)[] }> {
   const verdicts: (string | null)[] = [];
@@ -65,35 +58,17 @@ async function stop(server: tls.Server): Promise<void> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
 }
 
-/** Dials like Envoy does (SNI and name check `sesame-xds`); resolves, once closed, with what the server said or the error. */
-async function dial(port: number, identity: Pem, servername = 'sesame-xds'): Promise<string | Error> {
-  const socket = tls.connect({
-    host: '127.0.0.1',
-    port,
-    servername,
-    ca: identity.ca,
-    cert: identity.cert,
-    key: identity.key,
-  });
-  let received = '';
-  let failure: Error | undefined;
-  socket.setEncoding('utf8');
-  socket.on('data', (chunk: string) => (received += chunk));
-  socket.on('error', (error: Error) => {
-    failure = error;
-  });
-  // events.once would reject on 'error'; 'close' always follows it, so wait for that alone.
-  await new Promise<void>((resolve) => {
-    socket.once('close', () => resolve());
-  });
-  return failure ?? received;
+/** Dials like Envoy does (SNI and name check `sesame-xds`, unless `servername`). */
+function dial(port: number, identity: TlsMaterial, servername?: string): Promise<TlsProbe> {
+  const address = { host: '127.0.0.1', port };
+  return probeTls({ address, tls: identity, ...(servername === undefined ? {} : { servername }) });
 }
 
 describe('mTLS between the edge and Envoy certificates', () => {
   it('lets Envoy in and shows the edge who it is', async () => {
     const { server, port } = await startServer(edge);
     const peer = once(server, 'secureConnection') as Promise<[tls.TLSSocket]>;
-    expect(await dial(port, envoy)).toBe('hello');
+    expect((await dial(port, envoy)).accepted).toBe(true);
     const [socket] = await peer;
     expect(socket.getPeerCertificate().subject.CN).toBe('envoy');
     await stop(server);
@@ -101,39 +76,43 @@ describe('mTLS between the edge and Envoy certificates', () => {
 
   it('refuses the edge certificate as a client certificate (server auth only)', async () => {
     const strict = await startServer(edge);
-    expect(await dial(strict.port, edge)).not.toBe('hello');
+    expect(refusedByServer(await dial(strict.port, edge))).toBe(true);
     await stop(strict.server);
     const observing = await startServer(edge, false);
-    expect(await dial(observing.port, edge)).not.toBe('hello');
+    expect(refusedByServer(await dial(observing.port, edge))).toBe(true);
     expect(observing.verdicts).toEqual(['INVALID_PURPOSE']);
     await stop(observing.server);
   });
 
   it('makes Envoy refuse a server presenting the Envoy certificate (client auth only)', async () => {
     const { server, port } = await startServer(envoy);
-    const result = await dial(port, envoy);
-    expect(result).toBeInstanceOf(Error);
-    expect((result as Error).message).toMatch(/unsuitable certificate purpose/i);
+    expect(await dial(port, envoy)).toMatchObject({
+      accepted: false,
+      error: 'INVALID_PURPOSE',
+    });
     await stop(server);
   });
 
   it('makes Envoy refuse the edge under a name it does not carry', async () => {
     const { server, port } = await startServer(edge);
     const result = await dial(port, envoy, 'elsewhere.example');
-    expect(result).toBeInstanceOf(Error);
-    expect((result as NodeJS.ErrnoException).code).toBe('ERR_TLS_CERT_ALTNAME_INVALID');
+    expect(result).toMatchObject({ accepted: false, error: 'ERR_TLS_CERT_ALTNAME_INVALID' });
     await stop(server);
   });
 
   it('refuses a client from another CA', async () => {
-    const other = issueCertificateBundle();
+    const other = issueCertificateBundle({ keySource });
     if (!other.ok) throw new Error(other.errors.join('; '));
-    const stranger: Pem = { ca: edge.ca, cert: other.value.envoy.certPem, key: other.value.envoy.keyPem };
+    const stranger: TlsMaterial = {
+      ca: edge.ca,
+      cert: Buffer.from(other.value.envoy.certPem),
+      key: Buffer.from(other.value.envoy.keyPem),
+    };
     const strict = await startServer(edge);
-    expect(await dial(strict.port, stranger)).not.toBe('hello');
+    expect(refusedByServer(await dial(strict.port, stranger))).toBe(true);
     await stop(strict.server);
     const observing = await startServer(edge, false);
-    expect(await dial(observing.port, stranger)).not.toBe('hello');
+    expect(refusedByServer(await dial(observing.port, stranger))).toBe(true);
     expect(observing.verdicts).toEqual(['UNABLE_TO_VERIFY_LEAF_SIGNATURE']);
     await stop(observing.server);
   });
