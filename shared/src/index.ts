@@ -59,6 +59,7 @@ export {
   diffSnapshots,
   EMPTY_SNAPSHOT,
   fullChange,
+  updateSnapshot,
   type Snapshot,
   type SnapshotChange,
   type TypeResources,

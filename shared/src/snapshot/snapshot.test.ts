@@ -8,6 +8,7 @@ import {
   diffSnapshots,
   EMPTY_SNAPSHOT,
   fullChange,
+  updateSnapshot,
   type Snapshot,
 } from './snapshot.js';
 
@@ -135,5 +136,24 @@ describe('diff and apply', () => {
   it('a full change replaces everything', () => {
     const r = applyChange(v1, fullChange(v2));
     expect(r.ok && r.value.version).toBe(v2.version);
+  });
+});
+
+describe('updateSnapshot', () => {
+  it('gives the same snapshot as building the result from scratch', () => {
+    const base = build([cluster('a'), cluster('b'), endpoints('a', '10.0.0.1')]);
+    const r = updateSnapshot(base, {
+      upserts: [cluster('a', 9), endpoints('c', '10.0.0.3')],
+      removals: [{ typeUrl: TypeUrl.Cluster, name: 'b' }],
+    });
+    const expected = build([cluster('a', 9), endpoints('a', '10.0.0.1'), endpoints('c', '10.0.0.3')]);
+    expect(r.ok && r.value.version).toBe(expected.version);
+    expect(r.ok && r.value.size).toBe(3);
+  });
+
+  it('ignores removals of names that are not there', () => {
+    const base = build([cluster('a')]);
+    const r = updateSnapshot(base, { upserts: [], removals: [{ typeUrl: TypeUrl.Cluster, name: 'zzz' }] });
+    expect(r.ok && r.value.version).toBe(base.version);
   });
 });

@@ -160,9 +160,22 @@ export function applyChange(base: Snapshot, change: SnapshotChange): Result<Snap
       errors: [`change from ${change.previousVersion} does not apply to snapshot ${base.version}`],
     };
   }
+  const next = updateSnapshot(base, change);
+  return next.ok ? checkVersion(next.value, change) : next;
+}
+
+/**
+ * The snapshot that results from upserting and removing resources: only the types touched are copied and
+ * their versions updated in O(changes), so a small change to a large snapshot stays cheap. Unlike
+ * `applyChange`, the caller need not know the resulting version.
+ */
+export function updateSnapshot(
+  base: Snapshot,
+  changes: { readonly upserts: readonly Resource[]; readonly removals: readonly ResourceKey[] },
+): Result<Snapshot> {
   const baseTypes = base.types as ReadonlyMap<TypeUrl, TypeResourcesImpl>;
   const touched = new Map<TypeUrl, { map: Map<string, Resource>; digest: SetDigest }>();
-  const edit = (typeUrl: TypeUrl): { map: Map<string, Resource>; digest: SetDigest } | undefined => {
+  const typeFor = (typeUrl: TypeUrl): { map: Map<string, Resource>; digest: SetDigest } | undefined => {
     let t = touched.get(typeUrl);
     if (t === undefined) {
       const from = baseTypes.get(typeUrl);
@@ -172,15 +185,15 @@ export function applyChange(base: Snapshot, change: SnapshotChange): Result<Snap
     }
     return t;
   };
-  for (const key of change.removals) {
-    const t = edit(key.typeUrl);
+  for (const key of changes.removals) {
+    const t = typeFor(key.typeUrl);
     const old = t?.map.get(key.name);
     if (t === undefined || old === undefined) continue;
     t.digest.toggle(old.version);
     t.map.delete(key.name);
   }
-  for (const r of change.upserts) {
-    const t = edit(r.typeUrl);
+  for (const r of changes.upserts) {
+    const t = typeFor(r.typeUrl);
     if (t === undefined) return { ok: false, errors: [`unsupported type URL ${r.typeUrl}`] };
     const old = t.map.get(r.name);
     if (old !== undefined) t.digest.toggle(old.version);
@@ -189,7 +202,7 @@ export function applyChange(base: Snapshot, change: SnapshotChange): Result<Snap
   }
   const types = new Map(baseTypes);
   for (const [typeUrl, t] of touched) types.set(typeUrl, new TypeResourcesImpl(typeUrl, t.map, t.digest));
-  return checkVersion(new SnapshotImpl(types), change);
+  return { ok: true, value: new SnapshotImpl(types) };
 }
 
 function checkVersion(snapshot: Snapshot, change: SnapshotChange): Result<Snapshot> {
