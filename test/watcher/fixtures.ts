@@ -156,3 +156,66 @@ export function routesOf(routeConfiguration: Record<string, unknown> | undefined
   const vhost = vhosts.find((v) => v.domains?.includes(fqdn));
   return vhost?.routes ?? [];
 }
+
+/** A `projectsesame.io/v1` TLSCertificateDelegation from `namespace` of `secretName` to `targets`. */
+export function delegation(
+  name: string,
+  namespace: string,
+  secretName: string,
+  targets: readonly string[],
+): KubeObject {
+  return kube({
+    apiVersion: 'projectsesame.io/v1',
+    kind: 'TLSCertificateDelegation',
+    metadata: meta(name, namespace),
+    spec: { delegations: [{ secretName, targetNamespaces: targets }] },
+  });
+}
+
+/** An Opaque Secret holding a CA bundle under `ca.crt` (a fresh self-signed certificate by default). */
+export function caSecret(
+  name: string,
+  pair: TlsPair | string = 'ca.example.com',
+  namespace = 'default',
+): KubeObject {
+  const { cert } = typeof pair === 'string' ? selfSignedPair(pair) : pair;
+  return kube({
+    apiVersion: 'v1',
+    kind: 'Secret',
+    type: 'Opaque',
+    metadata: meta(name, namespace),
+    data: { 'ca.crt': Buffer.from(cert).toString('base64') },
+  });
+}
+
+/** A Service with annotations (upstream protocols, circuit breakers) and optional ExternalName. */
+export function annotatedService(
+  name: string,
+  ports: readonly { name?: string; port: number }[],
+  annotations: Record<string, string>,
+  options: { namespace?: string; externalName?: string } = {},
+): KubeObject {
+  return kube({
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(name, options.namespace ?? 'default', { annotations }),
+    spec: {
+      ...(options.externalName === undefined
+        ? {}
+        : { type: 'ExternalName', externalName: options.externalName }),
+      ports,
+    },
+  });
+}
+
+/** The one virtual host of a decoded RouteConfiguration for `fqdn`. */
+export function virtualHostOf(
+  routeConfiguration: Record<string, unknown> | undefined,
+  fqdn: string,
+): Record<string, unknown> | undefined {
+  const vhosts = (routeConfiguration?.['virtual_hosts'] ?? []) as ({ domains?: string[] } & Record<
+    string,
+    unknown
+  >)[];
+  return vhosts.find((v) => v.domains?.includes(fqdn));
+}

@@ -4,11 +4,12 @@ import {
   decoded,
   endpointSlice,
   httpProxy,
+  ingress,
+  ingressPath,
   kube,
   resourceNames,
   routesOf,
   service,
-  tlsSecret,
 } from '../../../test/watcher/fixtures.js';
 import { translate } from './translate.js';
 
@@ -29,10 +30,16 @@ const route = (
   services,
   ...extra,
 });
+const proxy = (routes: Record<string, unknown>[], vhost: Record<string, unknown> = {}) =>
+  httpProxy('app', { virtualhost: { fqdn: 'app.example.com', ...vhost }, routes });
+const plainRoutes = (objects: Parameters<typeof translate>[0], fqdn = 'app.example.com') => {
+  const { resources } = translate(objects);
+  return routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), fqdn);
+};
 
-describe('translate: HTTPProxy', () => {
-  it('routes prefixes to weighted services', () => {
-    const { resources, diagnostics } = translate([
+describe('translate: HTTPProxy routing', () => {
+  it('routes prefixes to weighted services, and publishes the host to gRPC clients too', () => {
+    const { resources, diagnostics, statuses } = translate([
       ...backends,
       httpProxy('app', {
         virtualhost: { fqdn: 'App.Example.com' },
@@ -46,9 +53,10 @@ describe('translate: HTTPProxy', () => {
       }),
     ]);
     expect(diagnostics).toEqual([]);
+    expect(statuses.httpProxies.get('default/app')?.currentStatus).toBe('valid');
     expect(resourceNames(resources)).toEqual({
-      lds: ['ingress_http'],
-      rds: ['ingress_http'],
+      lds: ['app.example.com', 'ingress_http'],
+      rds: ['grpc/app.example.com', 'ingress_http'],
       cds: [API, ECHO],
       eds: ['default/api/8080', 'default/echo/http'],
       sds: [],
@@ -72,20 +80,16 @@ describe('translate: HTTPProxy', () => {
   });
 
   it('splits evenly when no service has a weight, and routes / when a route has no condition', () => {
-    const { resources } = translate([
-      ...backends,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com' },
-        routes: [
+    expect(
+      plainRoutes([
+        ...backends,
+        proxy([
           route(undefined, [
             { name: 'echo', port: 80 },
             { name: 'api', port: 8080 },
           ]),
-        ],
-      }),
-    ]);
-    expect(
-      routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'app.example.com'),
+        ]),
+      ]),
     ).toEqual([
       {
         match: { prefix: '/' },
@@ -101,119 +105,16 @@ describe('translate: HTTPProxy', () => {
     ]);
   });
 
-  it('serves TLS with SDS and redirects plaintext to https, except permitInsecure routes', () => {
-    const { resources, diagnostics } = translate([
+  it('answers 503 for a route whose services all fail to resolve, and drops an unresolved one from a split', () => {
+    const { resources, statuses } = translate([
       ...backends,
-      tlsSecret('app-tls', 'app.example.com'),
-      httpProxy('app', {
-        virtualhost: {
-          fqdn: 'app.example.com',
-          tls: { secretName: 'app-tls', minimumProtocolVersion: '1.3' },
-        },
-        routes: [
-          route('/healthz', [{ name: 'api', port: 8080 }], { permitInsecure: true }),
-          route('/', [{ name: 'echo', port: 80 }]),
-        ],
-      }),
-    ]);
-    expect(diagnostics).toEqual([]);
-    const names = resourceNames(resources);
-    expect(names.lds).toEqual(['ingress_http', 'ingress_https']);
-    expect(names.rds).toEqual(['https/app.example.com', 'ingress_http']);
-    expect(
-      routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'app.example.com'),
-    ).toEqual([
-      { match: { prefix: '/healthz' }, route: { cluster: API } },
-      { match: { prefix: '/' }, redirect: { https_redirect: true } },
-    ]);
-    expect(
-      routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'https/app.example.com'), 'app.example.com'),
-    ).toEqual([
-      { match: { prefix: '/healthz' }, route: { cluster: API } },
-      { match: { prefix: '/' }, route: { cluster: ECHO } },
-    ]);
-    expect(decoded(resources, TypeUrl.Listener, 'ingress_https')).toMatchObject({
-      filter_chains: [
-        {
-          filter_chain_match: { server_names: ['app.example.com'] },
-          transport_socket: {
-            typed_config: {
-              common_tls_context: {
-                tls_params: {
-                  tls_minimum_protocol_version: 'TLSv1_3',
-                  tls_maximum_protocol_version: 'TLSv1_3',
-                },
-                tls_certificate_sds_secret_configs: [{ name: names.sds[0] }],
-              },
-            },
-          },
-        },
-      ],
-    });
-  });
-
-  it('never puts key material in a listener', () => {
-    const secret = tlsSecret('app-tls', 'app.example.com');
-    const { resources } = translate([
-      ...backends,
-      secret,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com', tls: { secretName: 'app-tls' } },
-        routes: [route('/', [{ name: 'echo', port: 80 }])],
-      }),
-    ]);
-    const key = Buffer.from(
-      (secret.manifest as { data: Record<string, string> }).data['tls.key'] ?? '',
-      'base64',
-    );
-    const keyBody = key.toString().split('\n')[1] ?? '';
-    for (const r of resources.filter((x) => x.typeUrl !== TypeUrl.Secret)) {
-      expect(Buffer.from(r.body).includes(keyBody)).toBe(false);
-      expect(Buffer.from(r.body).includes(key.subarray(0, 64))).toBe(false);
-    }
-    expect(
-      resources
-        .filter((r) => r.typeUrl === TypeUrl.Listener || r.typeUrl === TypeUrl.Secret)
-        .map((r) => r.audience),
-    ).toEqual(['envoy', 'envoy', 'envoy']);
-  });
-
-  it('leaves out a proxy whose TLS secret is missing, and says why', () => {
-    const { resources, diagnostics } = translate([
-      ...backends,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com', tls: { secretName: 'absent' } },
-        routes: [route('/', [{ name: 'echo', port: 80 }])],
-      }),
-    ]);
-    expect(resourceNames(resources)).toMatchObject({ lds: ['ingress_http'], cds: [], sds: [] });
-    expect(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http')).toEqual({
-      name: 'ingress_http',
-      ignore_port_in_host_matching: true,
-    });
-    expect(diagnostics).toEqual([
-      {
-        kind: 'HTTPProxy',
-        namespace: 'default',
-        name: 'app',
-        reason: 'Spec.VirtualHost.TLS Secret "absent" is invalid: secret "default/absent" not found',
-      },
-    ]);
-  });
-
-  it('drops an unresolved service from its route, and answers 503 when none is left', () => {
-    const { resources, diagnostics } = translate([
-      ...backends,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com' },
-        routes: [
-          route('/partial', [
-            { name: 'echo', port: 80 },
-            { name: 'missing', port: 80 },
-          ]),
-          route('/none', [{ name: 'missing', port: 80 }]),
-        ],
-      }),
+      proxy([
+        route('/partial', [
+          { name: 'echo', port: 80 },
+          { name: 'missing', port: 80 },
+        ]),
+        route('/none', [{ name: 'missing', port: 80 }]),
+      ]),
     ]);
     expect(
       routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'app.example.com'),
@@ -221,140 +122,257 @@ describe('translate: HTTPProxy', () => {
       { match: { prefix: '/partial' }, route: { cluster: ECHO } },
       { match: { prefix: '/none' }, direct_response: { status: 503 } },
     ]);
-    expect(diagnostics.map((d) => d.reason)).toEqual([
-      'spec.routes[0]: services[1]: unresolved service reference: service "default/missing" not found',
-      'spec.routes[1]: no service of this route resolves; it answers 503',
-      'spec.routes[1]: services[0]: unresolved service reference: service "default/missing" not found',
-    ]);
+    expect(statuses.httpProxies.get('default/app')).toMatchObject({
+      currentStatus: 'invalid',
+      description: 'At least one error present, see Errors for details',
+      conditions: [
+        {
+          type: 'Valid',
+          status: 'False',
+          reason: 'ErrorPresent',
+          errors: [
+            {
+              type: 'ServiceError',
+              reason: 'ServiceUnresolvedReference',
+              message: 'Spec.Routes unresolved service reference: service "default/missing" not found',
+            },
+            {
+              type: 'ServiceError',
+              reason: 'ServiceUnresolvedReference',
+              message: 'Spec.Routes unresolved service reference: service "default/missing" not found',
+            },
+          ],
+        },
+      ],
+    });
   });
 
   it.each([
+    ['prefix', [{ prefix: '/x' }], { prefix: '/x' }],
     ['exact', [{ exact: '/x' }], { path: '/x' }],
     ['regex', [{ regex: '/items/[0-9]+' }], { safe_regex: { regex: '/items/[0-9]+' } }],
-  ])('supports %s path conditions', (_name, conditions, match) => {
-    const { resources, diagnostics } = translate([
-      ...backends,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com' },
-        routes: [{ conditions, services: [{ name: 'echo', port: 80 }] }],
-      }),
-    ]);
-    expect(diagnostics).toEqual([]);
+    [
+      'header present, notpresent and exact',
+      [
+        { header: { name: 'x-a', present: true } },
+        { header: { name: 'x-b', notpresent: true } },
+        { header: { name: 'x-c', exact: 'v', ignoreCase: true } },
+      ],
+      {
+        prefix: '/',
+        headers: [
+          { name: 'x-a', present_match: true },
+          { name: 'x-b', present_match: true, invert_match: true },
+          { name: 'x-c', string_match: { exact: 'v', ignore_case: true } },
+        ],
+      },
+    ],
+    [
+      'header notcontains (missing as empty), notexact and regex',
+      [
+        { header: { name: 'x-a', notcontains: 'bot', treatMissingAsEmpty: true } },
+        { header: { name: 'x-b', notexact: 'no' } },
+        { header: { name: 'x-c', regex: 'v[0-9]' } },
+      ],
+      {
+        prefix: '/',
+        headers: [
+          {
+            name: 'x-a',
+            string_match: { contains: 'bot' },
+            invert_match: true,
+            treat_missing_header_as_empty: true,
+          },
+          { name: 'x-b', string_match: { exact: 'no' }, invert_match: true },
+          { name: 'x-c', string_match: { safe_regex: { regex: 'v[0-9]' } } },
+        ],
+      },
+    ],
+    [
+      'query parameters',
+      [
+        { queryParameter: { name: 'debug', present: true } },
+        { queryParameter: { name: 'v', prefix: '2', ignoreCase: true } },
+      ],
+      {
+        prefix: '/',
+        query_parameters: [
+          { name: 'debug', present_match: true },
+          { name: 'v', string_match: { prefix: '2', ignore_case: true } },
+        ],
+      },
+    ],
+  ])('matches on %s', (_name, conditions, match) => {
     expect(
-      routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'app.example.com'),
+      plainRoutes([...backends, proxy([{ conditions, services: [{ name: 'echo', port: 80 }] }])]),
     ).toEqual([{ match, route: { cluster: ECHO } }]);
   });
 
   it.each([
     [
-      'a header condition (not supported yet)',
-      [{ header: { name: 'x', present: true } }],
-      'conditions[0]: header conditions are not supported yet',
+      'two path conditions',
+      [{ prefix: '/a' }, { prefix: '/b' }],
+      'PathMatchConditionsNotValid',
+      'route: more than one prefix, exact or regex is not allowed in a condition block',
     ],
     [
-      'two prefixes',
-      [{ prefix: '/a' }, { prefix: '/b' }],
-      'more than one path condition (prefix, exact or regex) is not allowed',
+      'a relative prefix',
+      [{ prefix: 'a' }],
+      'PathMatchConditionsNotValid',
+      'route: prefix conditions must start with /, a was supplied',
     ],
-    ['a relative prefix', [{ prefix: 'a' }], 'path "a" must start with "/"'],
     [
       'an RE2-incompatible regex',
       [{ regex: '/(?=x)' }],
-      'regex "/(?=x)" uses lookaround, which RE2 does not support',
+      'PathMatchConditionsNotValid',
+      'route: supplied regex: /(?=x) invalid. error: regex "/(?=x)" uses lookaround, which RE2 does not support',
     ],
-  ])('drops a route with %s and keeps the others', (_name, conditions, reason) => {
-    const { resources, diagnostics } = translate([
+    [
+      'contradictory header conditions',
+      [{ header: { name: 'x', present: true } }, { header: { name: 'x', notpresent: true } }],
+      'HeaderMatchConditionsNotValid',
+      "cannot specify contradictory 'present' and 'notpresent' conditions for the same route and header",
+    ],
+    [
+      'an empty query condition',
+      [{ queryParameter: { name: 'q' } }],
+      'QueryParameterMatchConditionsNotValid',
+      'must specify at least one query parameter condition',
+    ],
+  ])('invalidates all routes of a proxy with %s, as Contour does', (_name, conditions, reason, message) => {
+    const { resources, statuses } = translate([
       ...backends,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com' },
-        routes: [
-          { conditions, services: [{ name: 'api', port: 8080 }] },
-          route('/', [{ name: 'echo', port: 80 }]),
-        ],
-      }),
+      proxy([
+        { conditions, services: [{ name: 'api', port: 8080 }] },
+        route('/', [{ name: 'echo', port: 80 }]),
+      ]),
     ]);
     expect(
       routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'app.example.com'),
-    ).toEqual([{ match: { prefix: '/' }, route: { cluster: ECHO } }]);
-    expect(diagnostics.map((d) => d.reason)).toEqual([`spec.routes[0]: ${reason}; route left out`]);
+    ).toEqual([]);
+    expect(statuses.httpProxies.get('default/app')?.conditions[0].errors).toEqual([
+      { type: 'RouteError', status: 'True', reason, message },
+    ]);
+  });
+
+  it('orders routes most specific first, whatever the manifest order', () => {
+    const routes = plainRoutes([
+      ...backends,
+      proxy([
+        route('/', [{ name: 'echo', port: 80 }]),
+        route('/a', [{ name: 'echo', port: 80 }]),
+        {
+          conditions: [{ prefix: '/a' }, { header: { name: 'x', present: true } }],
+          services: [{ name: 'api', port: 8080 }],
+        },
+        { conditions: [{ exact: '/a/b' }], services: [{ name: 'api', port: 8080 }] },
+        { conditions: [{ regex: '/r.*' }], services: [{ name: 'api', port: 8080 }] },
+      ]),
+    ]) as { match: Record<string, unknown> }[];
+    expect(routes.map((r) => r.match)).toEqual([
+      { path: '/a/b' },
+      { safe_regex: { regex: '/r.*' } },
+      { prefix: '/a', headers: [{ name: 'x', present_match: true }] },
+      { prefix: '/a' },
+      { prefix: '/' },
+    ]);
+  });
+});
+
+describe('translate: HTTPProxy hosts', () => {
+  it('lets an HTTPProxy and an Ingress share a host, routes merged', () => {
+    expect(
+      plainRoutes([
+        ...backends,
+        proxy([route('/v1', [{ name: 'api', port: 8080 }])]),
+        ingress('web', {
+          rules: [{ host: 'app.example.com', http: { paths: [ingressPath('/', 'Prefix', 'echo', 80)] } }],
+        }),
+      ]),
+    ).toEqual([
+      { match: { prefix: '/v1' }, route: { cluster: API } },
+      { match: { prefix: '/' }, route: { cluster: ECHO } },
+    ]);
+  });
+
+  it('keeps a wildcard host to one DNS label, and gives it no gRPC listener', () => {
+    const { resources } = translate([
+      ...backends,
+      httpProxy('wild', {
+        virtualhost: { fqdn: '*.example.com' },
+        routes: [route('/', [{ name: 'echo', port: 80 }])],
+      }),
+    ]);
+    expect(routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), '*.example.com')).toEqual(
+      [
+        {
+          match: {
+            prefix: '/',
+            headers: [
+              {
+                name: ':authority',
+                string_match: {
+                  safe_regex: { regex: '[a-z0-9]([-a-z0-9]*[a-z0-9])?\\.example\\.com(:[0-9]+)?' },
+                },
+              },
+            ],
+          },
+          route: { cluster: ECHO },
+        },
+      ],
+    );
+    expect(resourceNames(resources).lds).toEqual(['ingress_http']);
   });
 
   it('refuses an fqdn claimed by two proxies, as Contour does, and serves the others', () => {
-    const proxy = (name: string, fqdn: string) =>
+    const named = (name: string, fqdn: string) =>
       httpProxy(name, { virtualhost: { fqdn }, routes: [route('/', [{ name: 'echo', port: 80 }])] });
-    const { resources, diagnostics } = translate([
+    const { resources, statuses } = translate([
       ...backends,
-      proxy('a', 'dup.example.com'),
-      proxy('b', 'DUP.example.com'),
-      proxy('c', 'ok.example.com'),
+      named('a', 'dup.example.com'),
+      named('b', 'DUP.example.com'),
+      named('c', 'ok.example.com'),
     ]);
     const rds = decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http');
     expect((rds?.['virtual_hosts'] as { domains: string[] }[]).map((v) => v.domains)).toEqual([
       ['ok.example.com'],
     ]);
-    expect(diagnostics.map((d) => `${d.name}: ${d.reason}`)).toEqual([
-      'a: fqdn "dup.example.com" is used in multiple HTTPProxies: default/a, default/b',
-      'b: fqdn "dup.example.com" is used in multiple HTTPProxies: default/a, default/b',
-    ]);
+    for (const name of ['a', 'b']) {
+      expect(statuses.httpProxies.get(`default/${name}`)?.conditions[0].errors).toEqual([
+        {
+          type: 'VirtualHostError',
+          status: 'True',
+          reason: 'DuplicateVhost',
+          message: 'fqdn "dup.example.com" is used in multiple HTTPProxies: default/a, default/b',
+        },
+      ]);
+    }
+    expect(statuses.httpProxies.get('default/c')?.currentStatus).toBe('valid');
   });
 
-  it('reports proxies it cannot serve yet', () => {
-    const { diagnostics } = translate([
+  it('reports an invalid host name and a proxy with nothing to serve', () => {
+    const { statuses, diagnostics } = translate([
       ...backends,
-      httpProxy('child', { routes: [route('/', [{ name: 'echo', port: 80 }])] }),
       httpProxy('bad-host', {
         virtualhost: { fqdn: 'under_score.example.com' },
         routes: [route('/', [{ name: 'echo', port: 80 }])],
       }),
-      httpProxy('includes', {
-        virtualhost: { fqdn: 'inc.example.com' },
-        includes: [{ name: 'child' }],
-        routes: [route('/', [{ name: 'echo', port: 80 }])],
-      }),
+      httpProxy('empty', { virtualhost: { fqdn: 'empty.example.com' } }),
       kube({ apiVersion: 'projectcontour.io/v1', kind: 'HTTPProxy', metadata: { name: 'old' }, spec: {} }),
     ]);
+    expect(statuses.httpProxies.get('default/bad-host')?.conditions[0].errors[0]).toMatchObject({
+      type: 'VirtualHostError',
+      reason: 'FQDNInvalid',
+    });
+    expect(statuses.httpProxies.get('default/empty')?.conditions[0].errors[0]).toMatchObject({
+      type: 'SpecError',
+      reason: 'NothingDefined',
+      message: 'HTTPProxy.Spec must have at least one Route, Include, or a TCPProxy',
+    });
     expect(diagnostics.map((d) => `${d.name}: ${d.reason}`)).toEqual([
       'bad-host: Spec.VirtualHost.Fqdn "under_score.example.com" is not a valid host name',
-      'child: no spec.virtualhost: this HTTPProxy is not part of a delegation chain from a root HTTPProxy',
-      'includes: spec.includes is not supported yet; ignored',
+      'empty: HTTPProxy.Spec must have at least one Route, Include, or a TCPProxy',
       'old: unsupported apiVersion projectcontour.io/v1 for HTTPProxy, expected projectsesame.io/v1',
-    ]);
-  });
-
-  it('lets an HTTPProxy and an Ingress share a host, routes merged', () => {
-    const { resources } = translate([
-      ...backends,
-      httpProxy('app', {
-        virtualhost: { fqdn: 'app.example.com' },
-        routes: [route('/v1', [{ name: 'api', port: 8080 }])],
-      }),
-      kube({
-        apiVersion: 'networking.k8s.io/v1',
-        kind: 'Ingress',
-        metadata: { name: 'web', namespace: 'default' },
-        spec: {
-          rules: [
-            {
-              host: 'app.example.com',
-              http: {
-                paths: [
-                  {
-                    path: '/',
-                    pathType: 'Prefix',
-                    backend: { service: { name: 'echo', port: { number: 80 } } },
-                  },
-                ],
-              },
-            },
-          ],
-        },
-      }),
-    ]);
-    expect(
-      routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'app.example.com'),
-    ).toEqual([
-      { match: { prefix: '/v1' }, route: { cluster: API } },
-      { match: { prefix: '/' }, route: { cluster: ECHO } },
     ]);
   });
 });

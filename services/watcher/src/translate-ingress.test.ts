@@ -2,6 +2,7 @@ import { TypeUrl } from '@sesame/shared';
 import { describe, expect, it } from 'vitest';
 import {
   decoded,
+  delegation,
   endpointSlice,
   ingress,
   ingressPath,
@@ -66,6 +67,8 @@ describe('translate: Ingress', () => {
       cluster_name: 'default/echo/http',
       endpoints: [
         {
+          locality: {},
+          load_balancing_weight: 1,
           lb_endpoints: [
             { endpoint: { address: { socket_address: { address: '10.0.0.1', port_value: 8080 } } } },
             { endpoint: { address: { socket_address: { address: '10.0.0.2', port_value: 8080 } } } },
@@ -399,5 +402,122 @@ describe('translate: ingress class', () => {
     ['class other configured: the annotation beats the spec field', 'other', ['other.example.com']],
   ])('%s', (_name, ingressClass, hosts) => {
     expect(served(ingressClass)).toEqual(hosts);
+  });
+});
+
+describe('translate: Ingress annotations and status', () => {
+  const web = (annotations: Record<string, string>, spec: Record<string, unknown> = {}) =>
+    ingress(
+      'web',
+      {
+        rules: [
+          rule(
+            'echo.example.com',
+            ingressPath('/', 'Prefix', 'echo', 'http'),
+            ingressPath('/ws', 'Exact', 'echo', 80),
+          ),
+        ],
+        ...spec,
+      },
+      { annotations },
+    );
+  const plain = (t: ReturnType<typeof translate>) =>
+    routesOf(decoded(t.resources, TypeUrl.RouteConfiguration, 'ingress_http'), 'echo.example.com');
+
+  it('sets retries, the response timeout and websocket routes from Contour annotations', () => {
+    const t = translate([
+      ...echo,
+      web({
+        'projectsesame.io/retry-on': 'gateway-error',
+        'projectsesame.io/num-retries': '4',
+        'projectsesame.io/per-try-timeout': '2s',
+        'projectcontour.io/response-timeout': 'infinity',
+        'projectsesame.io/websocket-routes': '/ws, /other',
+      }),
+    ]);
+    const policy = {
+      timeout: '0s',
+      retry_policy: { retry_on: 'gateway-error', num_retries: 4, per_try_timeout: '2s' },
+    };
+    expect(plain(t)).toEqual([
+      {
+        match: { path: '/ws' },
+        route: { cluster: ECHO_CLUSTER, ...policy, upgrade_configs: [{ upgrade_type: 'websocket' }] },
+      },
+      { match: { prefix: '/' }, route: { cluster: ECHO_CLUSTER, ...policy } },
+    ]);
+  });
+
+  it('warns about a timeout annotation that does not parse, and serves with the default', () => {
+    const t = translate([...echo, web({ 'projectsesame.io/response-timeout': 'later' })]);
+    expect(t.statuses.ingresses.get('default/web')).toEqual({
+      accepted: true,
+      description: 'Valid Ingress',
+      errors: [],
+      warnings: [
+        {
+          type: 'RouteError',
+          status: 'True',
+          reason: 'AnnotationIgnored',
+          message: 'response-timeout: error parsing timeout: invalid duration "later"; ignored',
+        },
+      ],
+    });
+    expect((plain(t)[0] as { route: Record<string, unknown> }).route['timeout']).toBeUndefined();
+  });
+
+  it('bounds TLS versions by annotation', () => {
+    const t = translate([
+      ...echo,
+      tlsSecret('echo-tls', 'echo.example.com'),
+      web(
+        { 'projectsesame.io/tls-minimum-protocol-version': '1.3' },
+        { tls: [{ hosts: ['echo.example.com'], secretName: 'echo-tls' }] },
+      ),
+    ]);
+    expect(decoded(t.resources, TypeUrl.Listener, 'ingress_https')).toMatchObject({
+      filter_chains: [
+        {
+          transport_socket: {
+            typed_config: { common_tls_context: { tls_params: { tls_minimum_protocol_version: 'TLSv1_3' } } },
+          },
+        },
+      ],
+    });
+  });
+
+  it('takes its certificate from the tls-cert-namespace annotation, when delegated', () => {
+    const objects = [
+      ...echo,
+      tlsSecret('shared', 'echo.example.com', 'certs'),
+      web(
+        { 'projectsesame.io/tls-cert-namespace': 'certs' },
+        { tls: [{ hosts: ['echo.example.com'], secretName: 'shared' }] },
+      ),
+    ];
+    expect(
+      translate(objects)
+        .statuses.ingresses.get('default/web')
+        ?.errors.map((e) => e.message),
+    ).toEqual([
+      'spec.tls[0]: secret "certs/shared": certificate delegation not permitted; its hosts are served over plain HTTP only',
+    ]);
+    const delegated = translate([...objects, delegation('d', 'certs', 'shared', ['default'])]);
+    expect(delegated.statuses.ingresses.get('default/web')?.errors).toEqual([]);
+    expect(resourceNames(delegated.resources).sds).toEqual([
+      expect.stringMatching(/^certs\/shared\//) as string,
+    ]);
+  });
+
+  it('reports Ingresses of another class as not accepted, and serves nothing of them', () => {
+    const t = translate([
+      ...echo,
+      ingress('other', {
+        ingressClassName: 'nginx',
+        rules: [rule('x.example.com', ingressPath('/', 'Prefix', 'echo', 80))],
+      }),
+    ]);
+    expect(t.statuses.ingresses.get('default/other')).toMatchObject({ accepted: false });
+    expect(resourceNames(t.resources).cds).toEqual([]);
   });
 });

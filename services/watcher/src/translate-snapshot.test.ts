@@ -214,8 +214,8 @@ describe('translate: snapshots', () => {
     const { resources, diagnostics } = translate(loaded.objects, { ingressClass: 'sesame' });
     expect([...loaded.diagnostics, ...diagnostics]).toEqual([]);
     expect(resourceNames(resources)).toEqual({
-      lds: ['ingress_http', 'ingress_https'],
-      rds: ['https/api.example.com', 'ingress_http'],
+      lds: ['api.example.com', 'ingress_http', 'ingress_https'],
+      rds: ['grpc/api.example.com', 'https/api.example.com', 'ingress_http'],
       cds: ['default/api/8080/da39a3ee5e', 'default/echo/80/da39a3ee5e'],
       eds: ['default/api/8080', 'default/echo/http'],
       sds: [expect.stringMatching(/^default\/api-tls\/[0-9a-f]{10}$/) as string],

@@ -5,3 +5,8 @@ export const ADS_CONFIG_SOURCE = { ads: {}, resource_api_version: 'V3' } as cons
 export function anyType(messageName: string): string {
   return `type.googleapis.com/${messageName}`;
 }
+
+/** A Duration of whole seconds. */
+export function seconds(n: number): { seconds: number } {
+  return { seconds: n };
+}

@@ -1,13 +1,56 @@
-import type { Upstream } from '../model/model.js';
-import { edsServiceName } from './names.js';
+/** A ready endpoint: an address and the target port traffic goes to. */
+export interface Endpoint {
+  readonly address: string;
+  readonly port: number;
+}
 
-/** The endpoints of an upstream; with none ready it is still sent, empty, so its cluster can warm. */
-export function clusterLoadAssignment(upstream: Upstream): Record<string, unknown> {
-  const lbEndpoints = upstream.endpoints.map((e) => ({
-    endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
-  }));
+/**
+ * The endpoints of a Service port, in one locality. With none ready it is still sent, empty, so its
+ * cluster can warm. The locality and its weight are what proxyless gRPC clients need (grpc-js-xds drops
+ * localities without a weight and refuses ones without a locality); Envoy ignores both here.
+ */
+export function clusterLoadAssignment(name: string, endpoints: readonly Endpoint[]): Record<string, unknown> {
+  if (endpoints.length === 0) return { cluster_name: name, endpoints: [] };
   return {
-    cluster_name: edsServiceName(upstream),
-    endpoints: lbEndpoints.length === 0 ? [] : [{ lb_endpoints: lbEndpoints }],
+    cluster_name: name,
+    endpoints: [
+      {
+        locality: {},
+        load_balancing_weight: { value: 1 },
+        lb_endpoints: endpoints.map((e) => ({
+          endpoint: { address: { socket_address: { address: e.address, port_value: e.port } } },
+        })),
+      },
+    ],
   };
+}
+
+/** The slice fields endpoints are read from (a `discovery.k8s.io/v1` EndpointSlice). */
+export interface SliceLike {
+  readonly addressType: string;
+  readonly endpoints: readonly { readonly addresses: readonly string[]; readonly ready: boolean }[];
+  readonly ports: readonly { readonly name: string; readonly port?: number; readonly protocol: string }[];
+}
+
+/**
+ * The ready endpoints of a Service port across all its slices: the first address of each ready endpoint
+ * (kubernetes/kubernetes#106267) with the target port of the slice port named like the Service port.
+ * Slices may repeat endpoints, so the result is deduplicated, then sorted.
+ */
+export function readyEndpoints(slices: Iterable<SliceLike>, portName: string): Endpoint[] {
+  const byKey = new Map<string, Endpoint>();
+  for (const slice of slices) {
+    if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
+    for (const p of slice.ports) {
+      if (p.name !== portName || p.protocol !== 'TCP' || p.port === undefined) continue;
+      for (const endpoint of slice.endpoints) {
+        const address = endpoint.addresses[0];
+        if (!endpoint.ready || address === undefined) continue;
+        byKey.set(`${address}\0${p.port}`, { address, port: p.port });
+      }
+    }
+  }
+  return [...byKey.values()].sort((a, b) =>
+    a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port,
+  );
 }

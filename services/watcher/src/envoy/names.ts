@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import type { Cluster, TlsSecret, Upstream } from '../model/model.js';
+import type { CaSecret, Cluster, TlsSecret, Upstream } from '../model/model.js';
+import { canonicalJson } from '../util/order.js';
 
 /** The plaintext listener, as Contour names it. */
 export const LISTENER_HTTP = 'ingress_http';
@@ -11,6 +12,14 @@ export const ROUTE_CONFIG_HTTP = 'ingress_http';
 /** The route configuration of one secure virtual host. */
 export function secureRouteConfigName(fqdn: string): string {
   return `https/${fqdn}`;
+}
+
+/** Prefix of the route configurations of the gRPC view (`grpc/<fqdn>`). */
+export const GRPC_ROUTE_CONFIG_PREFIX = 'grpc/';
+
+/** The route configuration proxyless gRPC clients follow for one host (its API listener is the fqdn). */
+export function grpcRouteConfigName(fqdn: string): string {
+  return `${GRPC_ROUTE_CONFIG_PREFIX}${fqdn}`;
 }
 
 /** Contour's name length limit for generated names. */
@@ -42,18 +51,32 @@ function truncate(limit: number, s: string, suffix: string): string {
 
 /**
  * What, besides the upstream, makes two clusters differ (Contour hashes load balancing, health checks,
- * upstream validation, protocol, SNI, timeouts and slow start). All are defaults in this version, so the
- * string is empty and the hash is `da39a3ee5e`, as Contour gives for a default cluster.
+ * upstream validation, protocol, SNI, timeouts and slow start). A cluster with every default hashes the
+ * empty string, `da39a3ee5e`, as Contour's default cluster does.
  */
-function clusterSettings(_cluster: Cluster): string {
-  return '';
+function clusterSettings(cluster: Cluster): string {
+  const settings = {
+    ...(cluster.lbStrategy === 'RoundRobin' ? {} : { lb: cluster.lbStrategy }),
+    ...(cluster.healthCheck === undefined ? {} : { hc: cluster.healthCheck }),
+    ...(cluster.protocol === '' ? {} : { protocol: cluster.protocol }),
+    ...(cluster.sni === '' ? {} : { sni: cluster.sni }),
+    ...(cluster.idleConnectionTimeout === undefined ? {} : { idle: cluster.idleConnectionTimeout }),
+  };
+  return Object.keys(settings).length === 0 ? '' : canonicalJson(settings);
 }
+
+const clusterNames = new WeakMap<Cluster, string>();
 
 /** `<namespace>/<service>/<port>/<hash of the settings>`, e.g. `default/echo/80/da39a3ee5e`. */
 export function clusterName(cluster: Cluster): string {
-  const { namespace, name, port } = cluster.upstream;
-  const settings = createHash('sha1').update(clusterSettings(cluster)).digest('hex').slice(0, 10);
-  return hashname(NAME_LIMIT, namespace, name, String(port), settings);
+  let found = clusterNames.get(cluster);
+  if (found === undefined) {
+    const { namespace, name, port } = cluster.upstream;
+    const settings = createHash('sha1').update(clusterSettings(cluster)).digest('hex').slice(0, 10);
+    found = hashname(NAME_LIMIT, namespace, name, String(port), settings);
+    clusterNames.set(cluster, found);
+  }
+  return found;
 }
 
 /** Contour's `alt_stat_name`: `<namespace>_<service>_<port>`. */
@@ -70,6 +93,15 @@ export function edsServiceName(upstream: Upstream): string {
 /** `<namespace>/<secret>/<hash of the certificate>`, so a renewed certificate is a new SDS resource. */
 export function secretName(secret: TlsSecret): string {
   const hash = createHash('sha1').update(secret.certificate).digest('hex').slice(0, 10);
+  return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+}
+
+/**
+ * The SDS validation context of a CA bundle: `<namespace>/<secret>/<hash>`, the hash taken over a marked
+ * copy so that a Secret whose `ca.crt` equals its `tls.crt` still names two different resources.
+ */
+export function caSecretName(secret: CaSecret): string {
+  const hash = createHash('sha1').update('ca.crt\0').update(secret.ca).digest('hex').slice(0, 10);
   return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
 }
 

@@ -1,77 +1,62 @@
-import { encodeResource, TypeUrl, type Audience, type Resource } from '@sesame/shared';
-import type { Cluster, Model, TlsSecret, Upstream } from '../model/model.js';
-import { compareStrings } from '../util/order.js';
-import { envoyCluster } from './cluster.js';
-import { clusterLoadAssignment } from './endpoint.js';
-import { httpListener, httpsListener } from './listener.js';
-import {
-  clusterName,
-  edsServiceName,
-  LISTENER_HTTP,
-  LISTENER_HTTPS,
-  ROUTE_CONFIG_HTTP,
-  secretName,
-  secureRouteConfigName,
-} from './names.js';
-import { routeConfiguration } from './route.js';
-import { tlsCertificateSecret } from './secret.js';
+import { decodeMessage, TypeUrl, type Resource } from '@sesame/shared';
 
 /**
- * Turns the model into encoded Envoy resources (Contour's xdscache): listeners, route configurations, and
- * exactly the clusters, endpoints and secrets those reference, so the set is consistent by construction.
- * `ingress_http` and its route configuration always exist; `ingress_https` only with a secure virtual host.
- * Listeners and secrets are for Envoy only: proxyless gRPC clients never see sockets or keys.
+ * Every dangling reference in a complete set of resources, as `<type> <name> → <missing>`, checked per
+ * audience: Envoy's view (audiences `all` and `envoy`) and the gRPC view (`all` and `grpc`) must each be
+ * self-contained. Decodes everything, so it is for tests and audits; the translator keeps references
+ * consistent by construction and checks each host's as it publishes it.
  */
-export function envoyResources(model: Model): Resource[] {
-  const clusters = new Map<string, Cluster>();
-  const upstreams = new Map<string, Upstream>();
-  const onCluster = (cluster: Cluster): void => {
-    clusters.set(clusterName(cluster), cluster);
-    upstreams.set(edsServiceName(cluster.upstream), cluster.upstream);
-  };
-  const resources: Resource[] = [];
-  const add = (
-    typeUrl: TypeUrl,
-    name: string,
-    message: Record<string, unknown>,
-    audience: Audience = 'all',
-  ): void => {
-    resources.push(encodeResource({ typeUrl, name, message, audience }));
-  };
-
-  add(TypeUrl.Listener, LISTENER_HTTP, httpListener(), 'envoy');
-  add(
-    TypeUrl.RouteConfiguration,
-    ROUTE_CONFIG_HTTP,
-    routeConfiguration({
-      name: ROUTE_CONFIG_HTTP,
-      virtualHosts: model.virtualHosts,
-      plaintext: true,
-      onCluster,
-    }),
-  );
-  const secrets = new Map<string, TlsSecret>();
-  for (const vhost of model.secureVirtualHosts) {
-    const name = secureRouteConfigName(vhost.fqdn);
-    add(
-      TypeUrl.RouteConfiguration,
-      name,
-      routeConfiguration({ name, virtualHosts: [vhost], plaintext: false, onCluster }),
-    );
-    secrets.set(secretName(vhost.secret), vhost.secret);
+export function danglingReferences(resources: readonly Resource[]): string[] {
+  const problems: string[] = [];
+  for (const view of ['envoy', 'grpc'] as const) {
+    const visible = resources.filter((r) => r.audience === 'all' || r.audience === view);
+    const names = (typeUrl: TypeUrl): Set<string> =>
+      new Set(visible.filter((r) => r.typeUrl === typeUrl).map((r) => r.name));
+    const routeConfigs = names(TypeUrl.RouteConfiguration);
+    const clusters = names(TypeUrl.Cluster);
+    const assignments = names(TypeUrl.ClusterLoadAssignment);
+    const secrets = names(TypeUrl.Secret);
+    const need = (have: Set<string>, from: string, name: unknown): void => {
+      if (typeof name !== 'string' || !have.has(name)) problems.push(`${from} → ${String(name)} (${view})`);
+    };
+    for (const r of visible) {
+      const message = decodeMessage(r.typeUrl, r.body);
+      const from = `${r.typeUrl.split('.').pop() ?? ''} ${r.name}`;
+      for (const found of collect(message, 'route_config_name')) need(routeConfigs, from, found);
+      if (r.typeUrl === TypeUrl.Listener) {
+        for (const key of ['tls_certificate_sds_secret_configs', 'validation_context_sds_secret_config']) {
+          for (const config of collect(message, key)) {
+            for (const entry of [config].flat() as { name?: string }[]) need(secrets, from, entry.name);
+          }
+        }
+      }
+      if (r.typeUrl === TypeUrl.Listener || r.typeUrl === TypeUrl.RouteConfiguration) {
+        for (const found of collect(message, 'cluster')) need(clusters, from, found);
+        for (const weighted of collect(message, 'weighted_clusters')) {
+          for (const c of (weighted as { clusters?: { name?: string }[] }).clusters ?? [])
+            need(clusters, from, c.name);
+        }
+      }
+      if (r.typeUrl === TypeUrl.Cluster) {
+        for (const found of collect(message, 'service_name')) need(assignments, from, found);
+      }
+    }
   }
-  if (model.secureVirtualHosts.length > 0) {
-    add(TypeUrl.Listener, LISTENER_HTTPS, httpsListener(model.secureVirtualHosts), 'envoy');
-  }
-  for (const [name, cluster] of sorted(clusters)) add(TypeUrl.Cluster, name, envoyCluster(cluster));
-  for (const [name, upstream] of sorted(upstreams)) {
-    add(TypeUrl.ClusterLoadAssignment, name, clusterLoadAssignment(upstream));
-  }
-  for (const [name, secret] of sorted(secrets))
-    add(TypeUrl.Secret, name, tlsCertificateSecret(secret), 'envoy');
-  return resources;
+  return problems;
 }
 
-function sorted<T>(map: ReadonlyMap<string, T>): [string, T][] {
-  return [...map].sort(([a], [b]) => compareStrings(a, b));
+/** Every value under `key`, at any depth. */
+function collect(value: unknown, key: string): unknown[] {
+  const out: unknown[] = [];
+  const walk = (v: unknown): void => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (typeof v === 'object' && v !== null) {
+      for (const [k, child] of Object.entries(v)) {
+        if (k === key) out.push(child);
+        walk(child);
+      }
+    }
+  };
+  walk(value);
+  return out;
 }

@@ -21,7 +21,13 @@ export function decodeService(r: FieldReader, manifest: Fields, meta: Meta): Ser
       protocol: r.string(item, 'protocol', path) ?? 'TCP',
     };
   });
-  return { kind: 'Service', meta, type: r.string(spec, 'type', 'spec') ?? 'ClusterIP', ports };
+  return {
+    kind: 'Service',
+    meta,
+    type: r.string(spec, 'type', 'spec') ?? 'ClusterIP',
+    externalName: r.string(spec, 'externalName', 'spec') ?? '',
+    ports,
+  };
 }
 
 type ServicePort = Service['ports'][number];

@@ -1,5 +1,6 @@
 import { canonicalJson, compareStrings } from '../util/order.js';
 import { decodeEndpointSlice, decodeSecret, decodeService } from './decode-core.js';
+import { decodeDelegation } from './decode-delegation.js';
 import { decodeHTTPProxy } from './decode-httpproxy.js';
 import { decodeIngress } from './decode-ingress.js';
 import { decodeMeta, looseIdentity } from './decode-meta.js';
@@ -12,6 +13,7 @@ import {
   type Meta,
   type Secret,
   type Service,
+  type TLSCertificateDelegation,
 } from './kinds.js';
 import { diagnostic, type Diagnostic, type KubeObject } from './object.js';
 import { FieldReader, type Fields } from './read.js';
@@ -28,6 +30,8 @@ export interface KubeCache {
   readonly ingresses: readonly Ingress[];
   /** Sorted by namespace and name. */
   readonly httpProxies: readonly HTTPProxy[];
+  /** Sorted by namespace and name. */
+  readonly delegations: readonly TLSCertificateDelegation[];
 }
 
 type Decoder = (r: FieldReader, manifest: Fields, meta: Meta) => KnownObject;
@@ -39,34 +43,25 @@ const DECODERS: ReadonlyMap<string, Decoder> = new Map<string, Decoder>([
   ['discovery.k8s.io/v1 EndpointSlice', decodeEndpointSlice],
   ['networking.k8s.io/v1 Ingress', decodeIngress],
   ['projectsesame.io/v1 HTTPProxy', decodeHTTPProxy],
+  ['projectsesame.io/v1 TLSCertificateDelegation', decodeDelegation],
 ]);
 
-/** Kinds Sesame knows but that do not (yet) change the generated configuration; accepted without a word. */
-const ACCEPTED = new Set([
-  'networking.k8s.io/v1 IngressClass',
-  'projectsesame.io/v1 TLSCertificateDelegation',
-]);
+/** Kinds Sesame knows but that do not change the generated configuration; accepted without a word. */
+const ACCEPTED = new Set(['networking.k8s.io/v1 IngressClass']);
 
 /** Checks and indexes objects. Bad objects become diagnostics; the result never depends on input order. */
 export function indexObjects(objects: readonly KubeObject[]): {
   cache: KubeCache;
   diagnostics: Diagnostic[];
 } {
-  const diagnostics: Diagnostic[] = [];
-  const candidates: Candidate[] = [];
-  for (const source of objects) {
-    const decoded = decodeObject(source);
-    if (decoded === IGNORED) continue;
-    if ('reason' in decoded) diagnostics.push(decoded);
-    else candidates.push({ object: decoded, source });
-  }
-  const unique = dedupe(candidates, diagnostics);
+  const { objects: unique, diagnostics } = decodeObjects(objects);
   const services = new Map<string, Service>();
   const secrets = new Map<string, Secret>();
   const slices = new Map<string, EndpointSlice[]>();
   const ingresses: Ingress[] = [];
   const httpProxies: HTTPProxy[] = [];
-  for (const object of unique) {
+  const delegations: TLSCertificateDelegation[] = [];
+  for (const { object } of unique) {
     const key = nsName(object.meta.namespace, object.meta.name);
     switch (object.kind) {
       case 'Service':
@@ -86,14 +81,47 @@ export function indexObjects(objects: readonly KubeObject[]): {
       case 'HTTPProxy':
         httpProxies.push(object);
         break;
+      case 'TLSCertificateDelegation':
+        delegations.push(object);
+        break;
     }
   }
-  return { cache: { services, secrets, endpointSlices: slices, ingresses, httpProxies }, diagnostics };
+  return {
+    cache: { services, secrets, endpointSlices: slices, ingresses, httpProxies, delegations },
+    diagnostics,
+  };
 }
 
-const IGNORED = Symbol('ignored');
+/** A decoded object and the source it came from. */
+export interface DecodedObject {
+  readonly object: KnownObject;
+  readonly source: KubeObject;
+}
 
-function decodeObject(source: KubeObject): KnownObject | Diagnostic | typeof IGNORED {
+/**
+ * Decodes every object and keeps one per kind, namespace and name (the first by file and line, then by
+ * content); everything else becomes a diagnostic. The objects come back sorted by kind, namespace and name.
+ */
+export function decodeObjects(objects: readonly KubeObject[]): {
+  objects: DecodedObject[];
+  diagnostics: Diagnostic[];
+} {
+  const diagnostics: Diagnostic[] = [];
+  const candidates: DecodedObject[] = [];
+  for (const source of objects) {
+    const decoded = decodeObject(source);
+    if (decoded === IGNORED) continue;
+    if ('reason' in decoded) diagnostics.push(decoded);
+    else candidates.push({ object: decoded, source });
+  }
+  return { objects: dedupe(candidates, diagnostics), diagnostics };
+}
+
+/** Marks objects of kinds Sesame accepts but does not read. */
+export const IGNORED = Symbol('ignored');
+
+/** Decodes one object: the checked object, a diagnostic saying why it cannot be, or IGNORED. */
+export function decodeObject(source: KubeObject): KnownObject | Diagnostic | typeof IGNORED {
   const manifest = source.manifest;
   const apiVersion = typeof manifest['apiVersion'] === 'string' ? manifest['apiVersion'] : '';
   const kind = typeof manifest['kind'] === 'string' ? manifest['kind'] : '';
@@ -121,13 +149,10 @@ function unsupportedReason(apiVersion: string, kind: string): string {
   return `kind ${kind} (${apiVersion}) is not read by Sesame; ignored`;
 }
 
-interface Candidate {
-  readonly object: KnownObject;
-  readonly source: KubeObject;
-}
+type Candidate = DecodedObject;
 
 /** Keeps one object per kind, namespace and name: the first by file and line, then by content. */
-function dedupe(candidates: Candidate[], diagnostics: Diagnostic[]): KnownObject[] {
+function dedupe(candidates: Candidate[], diagnostics: Diagnostic[]): DecodedObject[] {
   const canonical = new Map<Candidate, string>();
   const contentOf = (c: Candidate): string => {
     let s = canonical.get(c);
@@ -146,7 +171,7 @@ function dedupe(candidates: Candidate[], diagnostics: Diagnostic[]): KnownObject
       (a.source.origin?.line ?? 0) - (b.source.origin?.line ?? 0) ||
       compareStrings(contentOf(a), contentOf(b)),
   );
-  const kept: KnownObject[] = [];
+  const kept: DecodedObject[] = [];
   let previous: Candidate | undefined;
   for (const c of candidates) {
     const same =
@@ -160,7 +185,7 @@ function dedupe(candidates: Candidate[], diagnostics: Diagnostic[]): KnownObject
       diagnostics.push(diagnostic(refFor(c), `duplicate ${c.object.kind}: the one${at} is used`));
       continue;
     }
-    kept.push(c.object);
+    kept.push(c);
     previous = c;
   }
   return kept;

@@ -45,15 +45,23 @@ export class FieldReader {
     path: string,
     range: { min: number; max: number; required?: boolean },
   ): number | undefined {
-    const value = obj[key];
+    return this.intValue(obj[key], join(path, key), range);
+  }
+
+  /** An integer value (a list item), within [min, max]. */
+  intValue(
+    value: unknown,
+    path: string,
+    range: { min: number; max: number; required?: boolean },
+  ): number | undefined {
     if (value === undefined || value === null) {
-      return range.required === true ? this.fail(join(path, key), 'is required') : undefined;
+      return range.required === true ? this.fail(path, 'is required') : undefined;
     }
     if (typeof value !== 'number' || !Number.isInteger(value)) {
-      return this.fail(join(path, key), `expected an integer, got ${describe(value)}`);
+      return this.fail(path, `expected an integer, got ${describe(value)}`);
     }
     if (value < range.min || value > range.max) {
-      return this.fail(join(path, key), `must be between ${range.min} and ${range.max}, got ${value}`);
+      return this.fail(path, `must be between ${range.min} and ${range.max}, got ${value}`);
     }
     return value;
   }
@@ -98,6 +106,11 @@ export class FieldReader {
   /** A mapping item of a list. */
   item(value: unknown, path: string): Fields | undefined {
     return isFields(value) ? value : this.fail(path, `expected a mapping, got ${describe(value)}`);
+  }
+
+  /** Keys of `obj` that are neither in `known` nor null-valued, for reporting fields Sesame ignores. */
+  extraKeys(obj: Fields, known: ReadonlySet<string>): string[] {
+    return Object.keys(obj).filter((key) => !known.has(key) && obj[key] !== null && obj[key] !== undefined);
   }
 
   /** The string-to-string mapping at `obj[key]` (labels, annotations, Secret data). */

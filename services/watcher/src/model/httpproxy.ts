@@ -1,161 +1,252 @@
-import { matchesIngressClass, objectIngressClass } from '../kube/ingress-class.js';
-import { refOf, type HTTPProxy, type ProxyRoute, type ProxyTls } from '../kube/kinds.js';
-import type { BuildContext, SecureSettings } from './build-context.js';
-import { checkPath, checkRegex, normalizeHost, wildcardHostMatch } from './match.js';
-import type { Cluster, PathMatch, Route, TlsVersion } from './model.js';
+import type { HTTPProxy, ProxyTls } from '../kube/kinds.js';
+import { createConditionSink, type ConditionRecorder, type ConditionSink } from './conditions.js';
+import { computeRoutes, proxyOrigin, unsupportedFields } from './httpproxy-routes.js';
+import { processTcpProxy } from './httpproxy-tcp.js';
+import { resolveCaSecret, resolveTlsSecret, secretRef } from './lookups.js';
+import { normalizeHost } from './match.js';
+import type { Contribution, DownstreamValidation, TcpProxy, TlsSettings, TlsVersion } from './model.js';
+import type { World } from './world.js';
+
+/** What one unit of the model (an Ingress, or a root HTTPProxy with its includes) yields. */
+export interface UnitResult {
+  readonly contributions: readonly Contribution[];
+  /** Conditions of every object the unit touched (an HTTPProxy reached from a root is not orphaned). */
+  readonly conditions: ConditionSink['touched'];
+}
+
+/** The lower-cased fqdn a root HTTPProxy claims, or undefined when it has none. */
+export function claimedFqdn(proxy: HTTPProxy): string | undefined {
+  const fqdn = proxy.virtualhost?.fqdn;
+  return fqdn === undefined || fqdn.trim() === '' ? undefined : fqdn.toLowerCase();
+}
 
 /**
- * Adds the root HTTPProxies of the configured class to the model (Contour's HTTPProxyProcessor, without
- * includes yet). A proxy whose virtual host is unusable is left out whole; a bad route only drops itself.
+ * Contour's computeHTTPProxy for one root HTTPProxy (one with `spec.virtualhost`): checks the virtual host
+ * and its TLS, then computes its routes through its includes and its tcpproxy. Every problem is a
+ * condition on the object it belongs to; the root contributes nothing when it is invalid as a whole.
  */
-export function processHTTPProxies(ctx: BuildContext, ingressClass: string | undefined): void {
-  const proxies = ctx.cache.httpProxies.filter((p) =>
-    matchesIngressClass(objectIngressClass(p.meta, p.className), ingressClass),
-  );
-  const owners = fqdnOwners(proxies);
-  for (const proxy of proxies) {
-    for (const field of proxy.unsupported) {
-      ctx.report(refOf(proxy), `spec.${field} is not supported yet; ignored`);
-    }
-    const vhost = proxy.virtualhost;
-    if (vhost === undefined) {
-      ctx.report(
-        refOf(proxy),
-        'no spec.virtualhost: this HTTPProxy is not part of a delegation chain from a root HTTPProxy',
-      );
-      continue;
-    }
-    const fqdn = normalizeHost(vhost.fqdn);
-    if (fqdn === undefined) {
-      ctx.report(refOf(proxy), `Spec.VirtualHost.Fqdn "${vhost.fqdn}" is not a valid host name`);
-      continue;
-    }
-    const sharing = owners.get(fqdn) ?? [];
-    if (sharing.length > 1) {
-      ctx.report(refOf(proxy), `fqdn "${fqdn}" is used in multiple HTTPProxies: ${sharing.join(', ')}`);
-      continue;
-    }
-    if (proxy.routes.length === 0) {
-      ctx.report(refOf(proxy), 'HTTPProxy.Spec must have at least one Route');
-      continue;
-    }
-    let secure = false;
-    if (vhost.tls !== undefined) {
-      const settings = secureSettings(ctx, proxy, vhost.tls);
-      if (settings === undefined) continue;
-      ctx.ensureSecure(fqdn, settings);
-      secure = true;
-    }
-    proxy.routes.forEach((route, i) => {
-      const built = buildRoute(ctx, proxy, route, { fqdn, at: `spec.routes[${i}]`, enforceTls: secure });
-      if (built === undefined) return;
-      ctx.addRoute(fqdn, built);
-      if (secure) ctx.addSecureRoute(fqdn, built);
-    });
-  }
+export function processRootProxy(world: World, proxy: HTTPProxy): UnitResult {
+  const sink = createConditionSink();
+  const cond = sink.for(proxyOrigin(proxy));
+  const contribution = rootContribution(world, proxy, sink, cond);
+  return { contributions: contribution === undefined ? [] : [contribution], conditions: sink.touched };
 }
 
-/** `namespace/name` of every proxy claiming each fqdn; Contour refuses an fqdn claimed more than once. */
-function fqdnOwners(proxies: readonly HTTPProxy[]): Map<string, string[]> {
-  const owners = new Map<string, string[]>();
-  for (const proxy of proxies) {
-    const fqdn = proxy.virtualhost === undefined ? undefined : normalizeHost(proxy.virtualhost.fqdn);
-    if (fqdn === undefined) continue;
-    owners.set(fqdn, [...(owners.get(fqdn) ?? []), `${proxy.meta.namespace}/${proxy.meta.name}`]);
-  }
-  return owners;
-}
-
-function secureSettings(ctx: BuildContext, proxy: HTTPProxy, tls: ProxyTls): SecureSettings | undefined {
-  if (tls.passthrough) {
-    ctx.report(refOf(proxy), 'Spec.VirtualHost.TLS passthrough is not supported yet');
+function rootContribution(
+  world: World,
+  proxy: HTTPProxy,
+  sink: ConditionSink,
+  cond: ConditionRecorder,
+): Contribution | undefined {
+  const vhost = proxy.virtualhost;
+  const claimed = claimedFqdn(proxy);
+  if (vhost === undefined || claimed === undefined) {
+    cond.error('VirtualHostError', 'FQDNNotSpecified', 'Spec.VirtualHost.Fqdn must be specified');
     return undefined;
   }
-  if (tls.secretName === '') {
-    ctx.report(refOf(proxy), 'Spec.VirtualHost.TLS: neither Passthrough nor SecretName were specified');
-    return undefined;
-  }
-  const minTlsVersion = tlsVersion(ctx, proxy, 'minimumProtocolVersion', tls.minimumProtocolVersion, '1.2');
-  const maxTlsVersion = tlsVersion(ctx, proxy, 'maximumProtocolVersion', tls.maximumProtocolVersion, '1.3');
-  if (maxTlsVersion < minTlsVersion) {
-    ctx.report(
-      refOf(proxy),
-      'Spec.VirtualHost.TLS: the minimum protocol version is greater than the maximum',
+  const fqdn = normalizeHost(vhost.fqdn);
+  if (fqdn === undefined) {
+    cond.error(
+      'VirtualHostError',
+      'FQDNInvalid',
+      `Spec.VirtualHost.Fqdn "${vhost.fqdn}" is not a valid host name`,
     );
     return undefined;
   }
-  const secret = ctx.tlsSecret(tls.secretName, proxy.meta.namespace);
-  if (!secret.ok) {
-    ctx.report(refOf(proxy), `Spec.VirtualHost.TLS Secret "${tls.secretName}" is invalid: ${secret.errors}`);
+  const claimants = world.fqdnClaimants(claimed);
+  if (claimants.length > 1) {
+    cond.error(
+      'VirtualHostError',
+      'DuplicateVhost',
+      `fqdn "${fqdn}" is used in multiple HTTPProxies: ${claimants.join(', ')}`,
+    );
     return undefined;
   }
-  return { secret: secret.value, minTlsVersion, maxTlsVersion };
+  const roots = world.options.rootNamespaces ?? [];
+  if (roots.length > 0 && !roots.includes(proxy.meta.namespace)) {
+    cond.error(
+      'RootNamespaceError',
+      'RootProxyNotAllowedInNamespace',
+      'root HTTPProxy cannot be defined in this namespace',
+    );
+    return undefined;
+  }
+  if (!unsupportedFields(proxy, cond)) return undefined;
+  if (proxy.routes.length === 0 && proxy.includes.length === 0 && proxy.tcpproxy === undefined) {
+    cond.error(
+      'SpecError',
+      'NothingDefined',
+      'HTTPProxy.Spec must have at least one Route, Include, or a TCPProxy',
+    );
+    return undefined;
+  }
+  let tls: TlsSettings | undefined;
+  let passthrough = false;
+  if (vhost.tls !== undefined) {
+    const checked = checkTls(world, proxy, vhost.tls, cond);
+    if (checked === undefined) return undefined;
+    tls = checked.tls;
+    passthrough = checked.passthrough;
+  }
+  const tlsEnabled = tls !== undefined || passthrough;
+  let tcpProxy: TcpProxy | undefined;
+  if (proxy.tcpproxy !== undefined) {
+    if (!tlsEnabled) {
+      cond.error(
+        'TCPProxyError',
+        'TLSMustBeConfigured',
+        'Spec.TCPProxy requires that either Spec.TLS.Passthrough or Spec.TLS.SecretName be set',
+      );
+      return undefined;
+    }
+    tcpProxy = processTcpProxy(world, sink, proxy, []);
+    if (tcpProxy === undefined) return undefined;
+  }
+  const routes = computeRoutes({ world, sink, fqdn, enforceTls: tlsEnabled }, proxy, [], []) ?? [];
+  return {
+    origin: proxyOrigin(proxy),
+    fqdn,
+    routes,
+    secureRoutes: tls !== undefined && tcpProxy === undefined ? routes : [],
+    ...(tls === undefined ? {} : { tls }),
+    passthrough,
+    ...(tcpProxy === undefined ? {} : { tcpProxy }),
+    grpc: true,
+  };
 }
 
-function tlsVersion(
-  ctx: BuildContext,
-  proxy: HTTPProxy,
-  field: string,
+/** A TLS version name, else the default (Contour's annotation.TLSVersion), with a warning for a typo. */
+export function tlsVersion(
   value: string,
   fallback: TlsVersion,
+  field: string,
+  cond?: ConditionRecorder,
 ): TlsVersion {
   if (value === '1.2' || value === '1.3') return value;
-  if (value !== '') {
-    ctx.report(refOf(proxy), `Spec.VirtualHost.TLS.${field} "${value}" is not 1.2 or 1.3; using ${fallback}`);
-  }
+  if (value !== '')
+    cond?.warning(
+      'TLSError',
+      'TLSVersionIgnored',
+      `${field} "${value}" is not 1.2 or 1.3; using ${fallback}`,
+    );
   return fallback;
 }
 
-function buildRoute(
-  ctx: BuildContext,
+function checkTls(
+  world: World,
   proxy: HTTPProxy,
-  route: ProxyRoute,
-  where: { fqdn: string; at: string; enforceTls: boolean },
-): Route | undefined {
-  const report = (reason: string): undefined => {
-    ctx.report(refOf(proxy), `${where.at}: ${reason}`);
+  tls: ProxyTls,
+  cond: ConditionRecorder,
+): { tls?: TlsSettings; passthrough: boolean } | undefined {
+  if (tls.passthrough && tls.secretName !== '') {
+    cond.error(
+      'TLSError',
+      'TLSConfigNotValid',
+      'Spec.VirtualHost.TLS: both Passthrough and SecretName were specified',
+    );
     return undefined;
-  };
-  const match = pathMatch(route);
-  if ('error' in match) return report(`${match.error}; route left out`);
-  if (route.services.length === 0) return report('a route needs at least one service; route left out');
-  const clusters: Cluster[] = [];
-  route.services.forEach((service, k) => {
-    const upstream = ctx.upstream(proxy.meta.namespace, service.name, { number: service.port });
-    if (upstream.ok) clusters.push({ upstream: upstream.value, weight: service.weight ?? 0 });
-    else report(`services[${k}]: unresolved service reference: ${upstream.errors}`);
-  });
-  // Contour answers 503 rather than dropping the route, so requests do not fall through to a shorter prefix.
-  if (clusters.length === 0) report('no service of this route resolves; it answers 503');
-  return {
-    match: match.match,
-    headers: where.fqdn.startsWith('*.') ? [wildcardHostMatch(where.fqdn)] : [],
-    action: clusters.length > 0 ? { kind: 'forward', clusters } : { kind: 'direct', status: 503 },
-    httpsRedirect: where.enforceTls && !route.permitInsecure,
-  };
-}
-
-/** The route's one path condition (a plain string prefix `/` when it has none). */
-function pathMatch(route: ProxyRoute): { match: PathMatch } | { error: string } {
-  const found: PathMatch[] = [];
-  for (const [j, condition] of route.conditions.entries()) {
-    if (condition.unsupported.length > 0) {
-      return {
-        error: `conditions[${j}]: ${condition.unsupported.join(', ')} conditions are not supported yet`,
-      };
-    }
-    if (condition.prefix !== undefined)
-      found.push({ kind: 'prefix', prefix: condition.prefix, segment: false });
-    if (condition.exact !== undefined) found.push({ kind: 'exact', path: condition.exact });
-    if (condition.regex !== undefined) found.push({ kind: 'regex', regex: condition.regex });
   }
-  const [match, ...more] = found;
-  if (match === undefined) return { match: { kind: 'prefix', prefix: '/', segment: false } };
-  if (more.length > 0)
-    return { error: 'more than one path condition (prefix, exact or regex) is not allowed' };
-  const problem =
-    match.kind === 'regex'
-      ? checkRegex(match.regex)
-      : checkPath(match.kind === 'prefix' ? match.prefix : match.path);
-  return problem === undefined ? { match } : { error: problem };
+  if (!tls.passthrough && tls.secretName === '') {
+    cond.error(
+      'TLSError',
+      'TLSConfigNotValid',
+      'Spec.VirtualHost.TLS: neither Passthrough nor SecretName were specified',
+    );
+    return undefined;
+  }
+  if (tls.passthrough && tls.clientValidation !== undefined) {
+    cond.error(
+      'TLSError',
+      'TLSIncompatibleFeatures',
+      'Spec.VirtualHost.TLS passthrough cannot be combined with tls.clientValidation',
+    );
+    return undefined;
+  }
+  if (tls.passthrough) return { passthrough: true };
+  const namespace = proxy.meta.namespace;
+  const secret = resolveTlsSecret(world, secretRef(tls.secretName, namespace), namespace);
+  if (!secret.ok) {
+    if (secret.errors.delegation) {
+      cond.error(
+        'TLSError',
+        'DelegationNotPermitted',
+        `Spec.VirtualHost.TLS Secret "${tls.secretName}" certificate delegation not permitted`,
+      );
+    } else {
+      cond.error(
+        'TLSError',
+        'SecretNotValid',
+        `Spec.VirtualHost.TLS Secret "${tls.secretName}" is invalid: ${secret.errors.message}`,
+      );
+    }
+    return undefined;
+  }
+  const minTlsVersion = tlsVersion(
+    tls.minimumProtocolVersion,
+    '1.2',
+    'Spec.VirtualHost.TLS.MinimumProtocolVersion',
+    cond,
+  );
+  const maxTlsVersion = tlsVersion(
+    tls.maximumProtocolVersion,
+    '1.3',
+    'Spec.VirtualHost.TLS.MaximumProtocolVersion',
+    cond,
+  );
+  if (maxTlsVersion < minTlsVersion) {
+    cond.error(
+      'TLSError',
+      'TLSConfigNotValid',
+      'Spec.Virtualhost.TLS the minimum protocol version is greater than the maximum protocol version',
+    );
+    return undefined;
+  }
+  let clientValidation: DownstreamValidation | undefined;
+  const cv = tls.clientValidation;
+  if (cv !== undefined) {
+    let ca: DownstreamValidation['ca'];
+    if (cv.caSecret !== '') {
+      const ref = secretRef(cv.caSecret, namespace);
+      const resolved = resolveCaSecret(world, ref, namespace);
+      if (!resolved.ok) {
+        if (resolved.errors.delegation) {
+          cond.error(
+            'TLSError',
+            'DelegationNotPermitted',
+            `Spec.VirtualHost.TLS CA Secret "${cv.caSecret}" is invalid: certificate delegation not permitted`,
+          );
+        } else {
+          cond.error(
+            'TLSError',
+            'ClientValidationInvalid',
+            `Spec.VirtualHost.TLS client validation is invalid: invalid CA Secret "${ref.namespace}/${ref.name}": ${resolved.errors.message}`,
+          );
+        }
+        return undefined;
+      }
+      ca = resolved.value;
+    } else if (!cv.skipClientCertValidation) {
+      cond.error(
+        'TLSError',
+        'ClientValidationInvalid',
+        'Spec.VirtualHost.TLS client validation is invalid: CA Secret must be specified',
+      );
+      return undefined;
+    }
+    clientValidation = {
+      ...(ca === undefined ? {} : { ca }),
+      skipVerification: cv.skipClientCertValidation,
+      optional: cv.optionalClientCertificate,
+      ...(cv.forwardClientCertificate === undefined ? {} : { forward: cv.forwardClientCertificate }),
+    };
+  }
+  return {
+    tls: {
+      secret: secret.value,
+      minTlsVersion,
+      maxTlsVersion,
+      ...(clientValidation === undefined ? {} : { clientValidation }),
+    },
+    passthrough: false,
+  };
 }

@@ -19,10 +19,18 @@ export function normalizeHost(host: string): string | undefined {
  * as Contour does, whatever port the authority carries.
  */
 export function wildcardHostMatch(fqdn: string): HeaderMatch {
-  return { name: ':authority', kind: 'regex', value: `${LABEL}${escapeRegex(fqdn.slice(1))}(:[0-9]+)?` };
+  return {
+    name: ':authority',
+    kind: 'regex',
+    value: `${LABEL}${escapeRegex(fqdn.slice(1))}(:[0-9]+)?`,
+    invert: false,
+    ignoreCase: false,
+    treatMissingAsEmpty: false,
+  };
 }
 
-function escapeRegex(s: string): string {
+/** `s` as a regex matching exactly itself. */
+export function escapeRegex(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 

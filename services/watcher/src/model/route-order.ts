@@ -1,9 +1,33 @@
 import { canonicalJson, compareStrings } from '../util/order.js';
-import type { HeaderMatch, PathMatch, Route } from './model.js';
+import type { HeaderMatch, PathMatch, QueryMatch, Route } from './model.js';
 
 /** Identifies what a route matches; a later route with the same key replaces an earlier one (Contour's AddRoute). */
-export function routeKey(route: Pick<Route, 'match' | 'headers'>): string {
-  return canonicalJson({ match: route.match, headers: [...route.headers].sort(compareHeaders) });
+export function routeKey(route: Pick<Route, 'match' | 'headers' | 'queryParams'>): string {
+  let key = routeKeys.get(route);
+  if (key === undefined) {
+    key = computeKey(route);
+    routeKeys.set(route, key);
+  }
+  return key;
+}
+
+const routeKeys = new WeakMap<object, string>();
+
+function computeKey(route: Pick<Route, 'match' | 'headers' | 'queryParams'>): string {
+  if (route.headers.length === 0 && route.queryParams.length === 0) {
+    const m = route.match;
+    // The common case, spelled without canonical JSON: kind and text cannot collide with the JSON form.
+    return m.kind === 'prefix'
+      ? `p${m.segment ? 's' : ''}\0${m.prefix}`
+      : m.kind === 'exact'
+        ? `e\0${m.path}`
+        : `r\0${m.regex}`;
+  }
+  return canonicalJson({
+    match: route.match,
+    headers: [...route.headers].sort(compareHeaders),
+    query: [...route.queryParams].sort(compareQueries),
+  });
 }
 
 const KIND_RANK: Readonly<Record<PathMatch['kind'], number>> = { exact: 0, regex: 1, prefix: 2 };
@@ -24,6 +48,8 @@ export function compareRoutes(a: Route, b: Route): number {
   }
   const byHeaders = b.headers.length - a.headers.length;
   if (byHeaders !== 0) return byHeaders;
+  const byQuery = b.queryParams.length - a.queryParams.length;
+  if (byQuery !== 0) return byQuery;
   return compareStrings(routeKey(a), routeKey(b));
 }
 
@@ -39,5 +65,9 @@ function pathText(match: PathMatch): string {
 }
 
 function compareHeaders(a: HeaderMatch, b: HeaderMatch): number {
-  return compareStrings(a.name, b.name) || compareStrings(a.kind, b.kind) || compareStrings(a.value, b.value);
+  return compareStrings(canonicalJson(a), canonicalJson(b));
+}
+
+function compareQueries(a: QueryMatch, b: QueryMatch): number {
+  return compareStrings(canonicalJson(a), canonicalJson(b));
 }

@@ -1,10 +1,12 @@
 import type { Logger } from '@sesame/shared';
+import type { ObjectChanges } from '../translate-incremental.js';
 import { loadManifests, type LoadedObjects } from './load-manifests.js';
 import { watchManifests } from './watch-manifests.js';
 
 /**
- * Where the watcher's objects come from: a folder of manifests now, the Kubernetes API later. A source
- * always hands over the complete current set; the watcher rebuilds from it.
+ * Where the watcher's objects come from: a folder of manifests or the Kubernetes API. A source hands over
+ * the complete current set; one that tracks changes per object also hands over just those, so the
+ * translation can be incremental.
  */
 export interface ObjectSource {
   /** Names the source in logs. */
@@ -13,6 +15,8 @@ export interface ObjectSource {
   load(): Promise<LoadedObjects>;
   /** Calls `onChange` after anything may have changed. */
   watch(onChange: () => void): { close(): void };
+  /** The objects changed since the last `load` or `takeChanges` (absent: reload everything instead). */
+  takeChanges?(): ObjectChanges;
 }
 
 /** A folder of YAML/JSON manifests, re-read on every change. */

@@ -3,8 +3,8 @@ import { TYPE_SHORT_NAMES, TYPE_URLS, type Snapshot } from '@sesame/shared';
 
 /** The watcher's Prometheus metrics (Contour has the same family: contour_dagrebuild_*). */
 export interface WatcherMetrics {
-  /** Records one rebuild: how it ended and how long it took. */
-  rebuilt(outcome: 'published' | 'unchanged' | 'failed', seconds: number): void;
+  /** Records one rebuild: how it ended (`standby`: translated but not leading) and how long it took. */
+  rebuilt(outcome: 'published' | 'unchanged' | 'standby' | 'failed', seconds: number): void;
   /** Records what the published snapshot holds and how many problems the input had. */
   published(snapshot: Snapshot, diagnostics: number): void;
 }
@@ -13,7 +13,7 @@ export interface WatcherMetrics {
 export function createWatcherMetrics(registry: Registry = new Registry()): WatcherMetrics {
   const rebuilds = new Counter({
     name: 'sesame_watcher_rebuilds_total',
-    help: 'Snapshot rebuilds, by outcome (published, unchanged, failed).',
+    help: 'Snapshot rebuilds, by outcome (published, unchanged, standby, failed).',
     labelNames: ['outcome'] as const,
     registers: [registry],
   });

@@ -10,8 +10,9 @@ import {
 } from '@sesame/shared';
 import type { Registry } from 'prom-client';
 import { compareDiagnostics, type Diagnostic } from '../kube/object.js';
+import type { Leadership } from '../leader/elector.js';
 import { createFolderSource, type ObjectSource } from '../source/object-source.js';
-import { translate } from '../translate.js';
+import { createTranslator, type Translation, type TranslationUpdate } from '../translate-incremental.js';
 import { createHoldoff, systemClock, type Clock } from './holdoff.js';
 import { createWatcherMetrics } from './metrics.js';
 
@@ -29,27 +30,48 @@ export interface WatcherOptions {
   readonly holdoffMaxMs?: number;
   /** Serve only this class; unset means objects without a class or with class `sesame`. */
   readonly ingressClass?: string;
+  /** Namespaces where root HTTPProxies may live (passed to the translation); empty means all. */
+  readonly rootNamespaces?: readonly string[];
   /** Time source for the holdoff and retries; defaults to the process clock. */
   readonly clock?: Clock;
+  /** When set, snapshots are published only while this replica leads; without it, always. */
+  readonly leadership?: Leadership;
+  /** Called after every translation, leader or not (status writing hangs off this). */
+  readonly onTranslated?: (result: TranslatedState) => void;
 }
 
-/** The single active watcher: source → translation → snapshot → bus. */
+/** One translation's result, as handed to `onTranslated`. */
+export interface TranslatedState {
+  readonly translation: Translation;
+  /** What this rebuild changed, statuses included. */
+  readonly update: TranslationUpdate;
+  /** True when the translation was rebuilt from the complete set of objects (then every status may differ). */
+  readonly full: boolean;
+  readonly snapshot: Snapshot;
+}
+
+/** The watcher: source → translation → snapshot → bus. */
 export interface Watcher {
-  /** Reads, translates and publishes the first snapshot, then follows changes. Rejects if that first one fails. */
+  /** Reads and translates once (publishing if leading), then follows changes. Rejects if that first one fails. */
   start(): Promise<void>;
-  /** Stops following changes and waits for a rebuild in progress; leaves the bus open. */
+  /** Stops following changes and waits for a rebuild or publish in progress; leaves the bus open. */
   close(): Promise<void>;
-  /** Version of the last snapshot handed to the bus. */
+  /** Version of the last snapshot this watcher handed to the bus. */
   lastPublished(): string | undefined;
+  /** Started, and (when leading) the current snapshot is on the bus. */
+  ready(): boolean;
 }
 
 /** Longest wait between retries of a failed rebuild. */
 const MAX_RETRY_MS = 30_000;
 
 /**
- * Creates the watcher. Every change (coalesced by the holdoff) triggers a full reload and translation;
- * the bus publishes only what changed, and nothing when the snapshot version is the same. A failed rebuild
- * keeps the last snapshot and is retried with backoff.
+ * Creates the watcher. Every change (coalesced by the holdoff) triggers a translation: incremental when the
+ * source reports changes per object, else from a reload of everything; a snapshot
+ * goes to the bus only while leading and only when its version differs from the last one this leader
+ * published (the bus itself also skips a version it holds). On becoming leader it rebuilds and publishes at
+ * once: versions come from content alone, so a new leader publishes the version the old one did. A failed
+ * rebuild keeps the last snapshot and is retried with backoff.
  */
 export function createWatcher(options: WatcherOptions): Watcher {
   const logger = options.logger.child({ component: 'watcher' });
@@ -58,44 +80,94 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const clock = options.clock ?? systemClock;
   const holdoffMaxMs = options.holdoffMaxMs ?? 500;
   const metrics = createWatcherMetrics(options.registry);
+  const leadership = options.leadership;
+  const translator = createTranslator({
+    ...(options.ingressClass === undefined ? {} : { ingressClass: options.ingressClass }),
+    ...(options.rootNamespaces === undefined ? {} : { rootNamespaces: options.rootNamespaces }),
+  });
+  /** The next rebuild reads everything: at start, after a failure, and always for a source without changes. */
+  let full = true;
+  let sourceDiagnostics: readonly Diagnostic[] = [];
   const holdoff = createHoldoff({
     delayMs: options.holdoffMs ?? 100,
     maxDelayMs: holdoffMaxMs,
     clock,
     run: () => requestRebuild(),
   });
-
   let started = false;
+  let translatedOnce = false;
   let closed = false;
   let watch: { close(): void } | undefined;
+  let leadershipWatch: { close(): void } | undefined;
   let inFlight: Promise<void> | undefined;
   let dirty = false;
   let lastVersion: string | undefined;
+  /** What this watcher published since it last became leader; reset on every change of leadership. */
+  let termVersion: string | undefined;
+  let logged = new Set<string>();
   let retryTimer: unknown;
   let retryMs = holdoffMaxMs;
 
+  const leading = (): boolean => leadership === undefined || leadership.isLeader();
+
   async function rebuild(): Promise<void> {
     const began = clock.now();
-    const loaded = await source.load();
-    const translation = translate(loaded.objects, { ingressClass: options.ingressClass });
-    const diagnostics = [...loaded.diagnostics, ...translation.diagnostics].sort(compareDiagnostics);
+    const wasFull = full || source.takeChanges === undefined;
+    // Changes drained below are gone from the source: until this rebuild succeeds, the next one starts over.
+    full = true;
+    let update: TranslationUpdate;
+    if (wasFull) {
+      const loaded = await source.load();
+      sourceDiagnostics = loaded.diagnostics;
+      update = translator.replaceAll(loaded.objects);
+    } else {
+      update = translator.apply(source.takeChanges?.() ?? {});
+    }
+    const translation = translator.current();
+    const diagnostics = [...sourceDiagnostics, ...translation.diagnostics].sort(compareDiagnostics);
     const snapshot = createSnapshot(translation.resources);
     if (!snapshot.ok) throw new SesameError(ErrorCode.SnapshotInconsistent, snapshot.errors.join('; '));
-    for (const d of diagnostics) logDiagnostic(logger, d);
-    const outcome = await options.bus.publish(snapshot.value);
-    const first = lastVersion === undefined;
-    lastVersion = snapshot.value.version;
-    metrics.published(snapshot.value, diagnostics.length);
-    metrics.rebuilt(outcome, (clock.now() - began) / 1000);
+    logNewDiagnostics(diagnostics);
+    translatedOnce = true;
+    options.onTranslated?.({ translation, update, full: wasFull, snapshot: snapshot.value });
+    // The translator now holds the source's state; a failed publish below is retried with the same snapshot.
+    full = false;
     const fields = {
       version: snapshot.value.version,
       resources: counts(snapshot.value),
       diagnostics: diagnostics.length,
     };
+    if (!leading()) {
+      metrics.rebuilt('standby', (clock.now() - began) / 1000);
+      logger.debug(fields, 'translated; not the leader, so not publishing');
+      return;
+    }
+    if (snapshot.value.version === termVersion) {
+      metrics.rebuilt('unchanged', (clock.now() - began) / 1000);
+      logger.debug(fields, 'snapshot unchanged');
+      return;
+    }
+    const outcome = await options.bus.publish(snapshot.value);
+    const first = termVersion === undefined;
+    termVersion = snapshot.value.version;
+    lastVersion = snapshot.value.version;
+    metrics.published(snapshot.value, diagnostics.length);
+    metrics.rebuilt(outcome, (clock.now() - began) / 1000);
     if (outcome === 'published') logger.info(fields, 'published snapshot');
     // At start, "unchanged" means the bus already holds this content (a restart or a failover).
     else if (first) logger.info(fields, 'snapshot unchanged on the bus');
     else logger.debug(fields, 'snapshot unchanged');
+  }
+
+  /** Logs each problem once, when it first appears, so a large cluster does not repeat itself every rebuild. */
+  function logNewDiagnostics(diagnostics: readonly Diagnostic[]): void {
+    const now = new Set<string>();
+    for (const d of diagnostics) {
+      const key = `${d.file ?? ''}:${d.line ?? 0} ${d.kind} ${d.namespace}/${d.name} ${d.reason}`;
+      now.add(key);
+      if (!logged.has(key)) logDiagnostic(logger, d);
+    }
+    logged = now;
   }
 
   async function rebuildAndRecover(): Promise<void> {
@@ -136,6 +208,14 @@ export function createWatcher(options: WatcherOptions): Watcher {
     });
   }
 
+  function leadershipChanged(nowLeading: boolean): void {
+    termVersion = undefined;
+    if (nowLeading && started && !closed) {
+      holdoff.cancel();
+      requestRebuild();
+    }
+  }
+
   return {
     async start() {
       if (started) throw new SesameError(ErrorCode.Internal, 'the watcher was already started');
@@ -143,6 +223,7 @@ export function createWatcher(options: WatcherOptions): Watcher {
       logger.info({ source: source.description }, 'starting watcher');
       // Watch before the first read, so a change made during the read is not missed.
       watch = source.watch(() => holdoff.trigger());
+      leadershipWatch = leadership?.onChange(leadershipChanged);
       const first = rebuild();
       inFlight = first.then(
         () => undefined,
@@ -154,11 +235,12 @@ export function createWatcher(options: WatcherOptions): Watcher {
         closed = true;
         holdoff.cancel();
         watch.close();
+        leadershipWatch?.close();
         throw SesameError.from(err);
       } finally {
         inFlight = undefined;
       }
-      if (dirty) requestRebuild();
+      if (dirty || (leading() && termVersion === undefined)) requestRebuild();
     },
     async close() {
       closed = true;
@@ -166,9 +248,11 @@ export function createWatcher(options: WatcherOptions): Watcher {
       if (retryTimer !== undefined) clock.clearTimeout(retryTimer);
       retryTimer = undefined;
       watch?.close();
+      leadershipWatch?.close();
       await inFlight;
     },
     lastPublished: () => lastVersion,
+    ready: () => translatedOnce && !closed && (!leading() || termVersion !== undefined),
   };
 }
 

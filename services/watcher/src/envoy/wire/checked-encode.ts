@@ -1,0 +1,290 @@
+import type { Result } from '@sesame/shared';
+import { ByteWriter } from './byte-writer.js';
+import { fieldRules, type Ok } from './field-rules.js';
+import { messagePlan, type FieldPlan, type MessagePlan } from './message-plan.js';
+import { isPlainObject, path, report } from './problem-path.js';
+import { mapKeyProblem, scalarProblem, SMALL_INT, writeMapKey, writeScalar } from './scalars.js';
+
+const MAX_DEPTH = 64;
+const ANY = 'google.protobuf.Any';
+const writer = new ByteWriter();
+/** At the top level, the field number before which spliced items go, and where that is in the output. */
+let spliceId = 0;
+let spliceOffset = -1;
+/**
+ * Checks a message, given as the plain object the shared codec takes (proto field names, nested `Any` as
+ * `{ '@type', … }`), against its type and Envoy's `(validate.rules)`, and encodes it in the same walk. The
+ * bytes equal `encodeMessage`'s and the problems `checkMessageJson(…, { format: 'protobufjs' })`'s (in
+ * another order), at a fraction of the cost: every generated resource goes through here before anything is
+ * published.
+ */
+export function encodeChecked(typeName: string, json: Record<string, unknown>): Result<Uint8Array> {
+  const problems: string[] = [];
+  writer.reset();
+  path.length = 0;
+  spliceId = 0;
+  message(messagePlan(typeName), json, 0, problems);
+  if (problems.length > 0) return { ok: false, errors: problems };
+  return { ok: true, value: writer.finish() };
+}
+
+/**
+ * `encodeChecked`, also telling where the fields numbered above `fieldId` start in the output: the place
+ * where items of that (absent) repeated field go when spliced in.
+ */
+export function encodeCheckedAt(
+  typeName: string,
+  json: Record<string, unknown>,
+  fieldId: number,
+): Result<{ bytes: Uint8Array; offset: number }> {
+  const problems: string[] = [];
+  writer.reset();
+  path.length = 0;
+  spliceId = fieldId;
+  spliceOffset = -1;
+  message(messagePlan(typeName), json, 0, problems);
+  spliceId = 0;
+  if (problems.length > 0) return { ok: false, errors: problems };
+  const bytes = writer.finish();
+  return { ok: true, value: { bytes, offset: spliceOffset === -1 ? bytes.length : spliceOffset } };
+}
+
+/** Only the check of `encodeChecked`: one `path: problem` line per problem, empty when valid. */
+export function checkJson(typeName: string, json: unknown): string[] {
+  const problems: string[] = [];
+  writer.reset();
+  path.length = 0;
+  message(messagePlan(typeName), json, 0, problems);
+  return problems;
+}
+
+/** Writes the fields of `value` (no tag, no length) and reports its problems. */
+function message(plan: MessagePlan, value: unknown, depth: number, problems: string[]): void {
+  if (depth > MAX_DEPTH) return report(problems, 'nested too deeply');
+  if (plan.name === ANY) return anyMessage(value, depth, problems);
+  if (!isPlainObject(value))
+    return report(problems, `expected a ${plan.name} object, got ${JSON.stringify(value)}`);
+  fields(plan, value, depth, problems);
+}
+
+function anyMessage(value: unknown, depth: number, problems: string[]): void {
+  if (!isPlainObject(value)) return report(problems, 'expected an Any object with "@type"');
+  const url = value['@type'];
+  if (url === undefined) {
+    if ('type_url' in value) return fields(messagePlan(ANY), value, depth, problems);
+    if (Object.keys(value).length > 0) report(problems, 'Any without "@type"');
+    return;
+  }
+  if (typeof url !== 'string' || !url.includes('/')) {
+    path.push('@type');
+    report(problems, `bad type URL ${JSON.stringify(url)}`);
+    path.pop();
+    return;
+  }
+  let packed: MessagePlan;
+  try {
+    packed = messagePlan(url);
+  } catch {
+    return report(problems, `Any of type ${url}, which is not loaded, so it cannot be checked`);
+  }
+  // Any { type_url = 1; value = 2 }, the packed message being the bytes of `value`.
+  writer.tag(1, 2);
+  writer.string(url);
+  writer.tag(2, 2);
+  writer.fork();
+  fields(packed, value, depth, problems, '@type');
+  writer.ldelim();
+}
+
+function fields(
+  plan: MessagePlan,
+  value: Record<string, unknown>,
+  depth: number,
+  problems: string[],
+  skip?: string,
+): void {
+  const top = depth === 0 && spliceId !== 0;
+  let keys = 0;
+  let undefinedKeys = 0;
+  for (const key in value) {
+    if (key === skip) continue;
+    keys++;
+    if (value[key] === undefined) undefinedKeys++;
+  }
+  let matched = 0;
+  if (!top && keys * 4 < plan.byId.length) {
+    // Few of many fields set (a RouteAction, an HTTP connection manager): walk the keys, not the schema.
+    const present: FieldPlan[] = [];
+    for (const key in value) {
+      const field = plan.fields.get(key);
+      if (field === undefined || value[key] === undefined) continue;
+      if (plan.ownOnly && !Object.hasOwn(value, key)) continue;
+      let i = present.length;
+      while (i > 0 && (present[i - 1]?.id ?? 0) > field.id) i--;
+      present.splice(i, 0, field);
+    }
+    matched = present.length;
+    for (const field of present) presentField(field, value[field.name], depth, problems);
+    for (const field of plan.ruled) {
+      if (field.oneof === undefined && !present.includes(field)) absentField(field, problems);
+    }
+  } else {
+    for (const field of plan.byId) {
+      if (top && spliceOffset === -1 && field.id > spliceId) spliceOffset = writer.position();
+      const v = plan.ownOnly && !Object.hasOwn(value, field.name) ? undefined : value[field.name];
+      if (v === undefined) {
+        if (field.oneof === undefined) absentField(field, problems);
+        continue;
+      }
+      matched++;
+      presentField(field, v, depth, problems);
+    }
+  }
+  if (matched + undefinedKeys !== keys || undefinedKeys > 0) unknownKeys(plan, value, problems, skip);
+  for (const field of plan.flagged) {
+    if (field.name in value && field.flag !== undefined) {
+      path.push(field.name);
+      report(problems, field.flag);
+      path.pop();
+    }
+  }
+  for (const oneof of plan.oneofs) {
+    let count = 0;
+    for (const m of oneof.members) if (value[m.name] !== undefined && value[m.name] !== null) count++;
+    if (count > 1) {
+      const set = oneof.members.filter((m) => value[m.name] !== undefined && value[m.name] !== null);
+      report(problems, `oneof ${oneof.name} has several members set: ${set.map((m) => m.name).join(', ')}`);
+    } else if (count === 0 && oneof.required) {
+      report(problems, `oneof ${oneof.name} requires one of: ${oneof.members.map((f) => f.name).join(', ')}`);
+    }
+  }
+}
+
+/** Writes a present field (null counts as unset) and applies its rules. */
+function presentField(field: FieldPlan, v: unknown, depth: number, problems: string[]): void {
+  path.push(field.name);
+  if (v !== null) {
+    const ok = writeField(field, v, depth, problems);
+    if (field.rules !== undefined) fieldRules(field, field.rules, true, v, ok, problems);
+  } else if (field.rules !== undefined && field.oneof === undefined) {
+    fieldRules(field, field.rules, false, undefined, true, problems);
+  }
+  path.pop();
+}
+
+/** Applies the rules of an unset field (scalar rules judge its default, `required` fails). */
+function absentField(field: FieldPlan, problems: string[]): void {
+  if (field.rules === undefined) return;
+  path.push(field.name);
+  fieldRules(field, field.rules, false, undefined, true, problems);
+  path.pop();
+}
+
+function unknownKeys(
+  plan: MessagePlan,
+  value: Record<string, unknown>,
+  problems: string[],
+  skip?: string,
+): void {
+  for (const key of Object.keys(value)) {
+    if (key === skip || plan.fields.has(key)) continue;
+    path.push(key);
+    report(problems, `unknown field of ${plan.name}`);
+    path.pop();
+  }
+}
+
+/** Writes one present field; returns whether it (each item, each map value) was well typed. */
+function writeField(field: FieldPlan, value: unknown, depth: number, problems: string[]): Ok {
+  if (field.map) {
+    if (!isPlainObject(value)) {
+      report(problems, 'expected a map (JSON object)');
+      return false;
+    }
+    const oks = new Map<string, boolean>();
+    for (const key of Object.keys(value)) {
+      path.push({ key });
+      const keyProblem = mapKeyProblem(field.keyType, key);
+      if (keyProblem !== undefined) report(problems, `bad map key: ${keyProblem}`);
+      writer.tag(field.id, 2);
+      writer.fork();
+      writeMapKey(writer, field.keyType, key);
+      oks.set(key, single(field, value[key], depth, problems, 2));
+      writer.ldelim();
+      path.pop();
+    }
+    return oks;
+  }
+  if (field.repeated) {
+    if (!Array.isArray(value)) {
+      report(problems, 'expected a list (JSON array)');
+      return false;
+    }
+    const items = value as unknown[];
+    const oks: boolean[] = new Array<boolean>(items.length);
+    if (items.length === 0) return oks;
+    if (field.packed) {
+      writer.tag(field.id, 2);
+      writer.fork();
+    }
+    const id = field.packed ? 0 : field.id;
+    for (let i = 0; i < items.length; i++) {
+      path.push(i);
+      oks[i] = single(field, items[i], depth, problems, id);
+      path.pop();
+    }
+    if (field.packed) writer.ldelim();
+    return oks;
+  }
+  return single(field, value, depth, problems, field.id);
+}
+
+/** Checks and writes one value; `id` 0 writes no tag (packed items). */
+function single(field: FieldPlan, value: unknown, depth: number, problems: string[], id: number): boolean {
+  if (field.type === 'message') {
+    const before = problems.length;
+    if (id !== 0) writer.tag(id, 2);
+    writer.fork();
+    message(field.message(), value, depth + 1, problems);
+    writer.ldelim();
+    return problems.length === before;
+  }
+  if (field.type === 'enum') {
+    const values = field.enumValues ?? {};
+    const number =
+      typeof value === 'string' ? (Object.hasOwn(values, value) ? values[value] : undefined) : value;
+    if (typeof number !== 'number' || !Number.isInteger(number)) {
+      report(problems, `not a value of enum ${field.enumName}: ${JSON.stringify(value)}`);
+      return false;
+    }
+    if (id !== 0) writer.tag(id, 0);
+    writer.int32(number);
+    return true;
+  }
+  // The common case first: a string, or a small integer within its range.
+  if (field.type === 'string' && typeof value === 'string') {
+    if (id !== 0) writer.tag(id, 2);
+    writer.string(value);
+    return true;
+  }
+  const small = SMALL_INT[field.type];
+  if (
+    small !== undefined &&
+    typeof value === 'number' &&
+    Number.isInteger(value) &&
+    value >= small[0] &&
+    value <= small[1]
+  ) {
+    if (id !== 0) writer.tag(id, field.wireType);
+    writeScalar(writer, field.type, value);
+    return true;
+  }
+  const problem = scalarProblem(field.type, value);
+  if (problem !== undefined) {
+    report(problems, problem);
+    return false;
+  }
+  if (id !== 0) writer.tag(id, field.wireType);
+  writeScalar(writer, field.type, value);
+  return true;
+}
