@@ -1,17 +1,16 @@
 // A scripted, Envoy-like xDS client for conformance tests. Unlike a real client it never answers on its own:
 // the test sends each request, awaits each response with a deadline, and ACKs or NACKs explicitly. It is
 // written against the protos only (not the edge's own codec), so a symmetric encoding bug cannot hide.
-import { Client, credentials, Metadata, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
+import { Metadata, type Client, type ClientDuplexStream, type StatusObject } from '@grpc/grpc-js';
 import {
   decodeMessage,
   encodeMessage,
-  formatHostPort,
   lookupMessage,
-  TYPE_SHORT_NAMES,
   TypeUrl,
   type HostPort,
   type TlsMaterial,
 } from '@sesame/shared';
+import { Inbox, openChannel } from './scripted-stream.js';
 
 const REQUEST = 'envoy.service.discovery.v3.DiscoveryRequest';
 const RESPONSE = 'envoy.service.discovery.v3.DiscoveryResponse';
@@ -73,6 +72,8 @@ export interface ScriptedClientOptions {
   readonly node?: NodeObject;
   /** Present no client certificate (only `tls.ca` is used). */
   readonly noClientCert?: boolean;
+  /** Plaintext (the proxyless port without TLS). */
+  readonly insecure?: boolean;
 }
 
 interface DecodedResponse {
@@ -87,26 +88,16 @@ interface DecodedResponse {
 export class ScriptedAdsClient {
   private readonly client: Client;
   private readonly call: ClientDuplexStream<RawRequest, ReceivedResponse>;
-  private readonly inbox: ReceivedResponse[] = [];
-  private readonly waiters: Array<(r: ReceivedResponse | StatusObject) => void> = [];
+  private readonly inbox = new Inbox<ReceivedResponse>();
   private readonly lastNonce = new Map<string, string>();
   private readonly accepted = new Map<string, string>();
   private readonly lastNames = new Map<string, readonly string[]>();
   private nodeSent = false;
-  private status: StatusObject | undefined;
-  private readonly statusWaiters: Array<(s: StatusObject) => void> = [];
   readonly node: NodeObject;
 
   constructor(options: ScriptedClientOptions) {
-    const serverName = options.serverName ?? 'sesame-xds';
     this.node = options.node ?? { id: 'test-envoy', cluster: 'test', user_agent_name: 'envoy' };
-    this.client = new Client(
-      formatHostPort(options.address),
-      options.noClientCert === true
-        ? credentials.createSsl(options.tls.ca)
-        : credentials.createSsl(options.tls.ca, options.tls.key, options.tls.cert),
-      { 'grpc.ssl_target_name_override': serverName, 'grpc.default_authority': serverName },
-    );
+    this.client = openChannel(options);
     this.call = this.client.makeBidiStreamRequest<RawRequest, ReceivedResponse>(
       SOTW_METHODS[options.service ?? 'ads'],
       (r) => Buffer.from(encodeMessage(REQUEST, r as Record<string, unknown>)),
@@ -115,17 +106,11 @@ export class ScriptedAdsClient {
     );
     this.call.on('data', (r: ReceivedResponse) => {
       this.lastNonce.set(r.typeUrl, r.nonce);
-      const waiter = this.waiters.shift();
-      if (waiter !== undefined) waiter(r);
-      else this.inbox.push(r);
+      this.inbox.push(r);
     });
     // 'error' carries the same status as 'status'; listening keeps it from being thrown.
     this.call.on('error', () => undefined);
-    this.call.on('status', (s: StatusObject) => {
-      this.status = s;
-      for (const w of this.waiters.splice(0)) w(s);
-      for (const w of this.statusWaiters.splice(0)) w(s);
-    });
+    this.call.on('status', (s: StatusObject) => this.inbox.end(s));
   }
 
   /** Sends a request exactly as given (plus the node on the very first request, unless given). */
@@ -173,32 +158,12 @@ export class ScriptedAdsClient {
 
   /** The next response on the stream; rejects after `timeoutMs` or when the stream ends. */
   next(timeoutMs = 5_000): Promise<ReceivedResponse> {
-    const queued = this.inbox.shift();
-    if (queued !== undefined) return Promise.resolve(queued);
-    if (this.status !== undefined) return Promise.reject(statusError(this.status));
-    return new Promise((resolve, reject) => {
-      const waiter = (r: ReceivedResponse | StatusObject): void => {
-        clearTimeout(timer);
-        if ('code' in r) reject(statusError(r));
-        else resolve(r);
-      };
-      const timer = setTimeout(() => {
-        this.waiters.splice(this.waiters.indexOf(waiter), 1);
-        reject(new Error(`no xDS response within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return this.inbox.next(timeoutMs);
   }
 
   /** The next response, which must be of `typeUrl`. */
-  async nextOf(typeUrl: string, timeoutMs?: number): Promise<ReceivedResponse> {
-    const r = await this.next(timeoutMs);
-    if (r.typeUrl !== typeUrl) {
-      throw new Error(
-        `expected a ${short(typeUrl)} response, got ${short(r.typeUrl)} [${r.names.join(', ')}]`,
-      );
-    }
-    return r;
+  nextOf(typeUrl: string, timeoutMs?: number): Promise<ReceivedResponse> {
+    return this.inbox.nextOf(typeUrl, timeoutMs, (r) => `[${r.names.join(', ')}]`);
   }
 
   /**
@@ -213,13 +178,12 @@ export class ScriptedAdsClient {
 
   /** Resolves with the stream's final status. */
   closed(): Promise<StatusObject> {
-    if (this.status !== undefined) return Promise.resolve(this.status);
-    return new Promise((resolve) => this.statusWaiters.push(resolve));
+    return this.inbox.closed();
   }
 
   /** Responses received but not yet taken. */
   pending(): number {
-    return this.inbox.length;
+    return this.inbox.pending();
   }
 
   /** Cancels the stream and closes the channel. */
@@ -246,15 +210,4 @@ function decodeResponse(bytes: Buffer): ReceivedResponse {
     names: resources.map((r) => r.name),
     controlPlane: m.control_plane?.identifier ?? undefined,
   };
-}
-
-function statusError(s: StatusObject): Error {
-  return Object.assign(new Error(`stream ended: ${s.code} ${s.details}`), {
-    code: s.code,
-    details: s.details,
-  });
-}
-
-function short(typeUrl: string): string {
-  return (TYPE_SHORT_NAMES as Record<string, string>)[typeUrl] ?? typeUrl;
 }

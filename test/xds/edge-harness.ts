@@ -8,10 +8,11 @@ import {
   type Snapshot,
   type SnapshotBus,
 } from '@sesame/shared';
-import { createEdge, type Edge } from '@sesame/xds-edge';
+import { createEdge, type Edge, type EdgeOptions } from '@sesame/xds-edge';
 import { Registry } from 'prom-client';
 import { createTestPki, type TestPki, type TlsDir } from '../tls/pki.js';
 import { ScriptedAdsClient, type NodeObject } from './ads-client.js';
+import { ScriptedDeltaClient } from './delta-client.js';
 import { snapshotOf } from './resources.js';
 
 /** A running edge, its bus and PKI, and clients that are closed with it. */
@@ -23,18 +24,34 @@ export interface EdgeHarness {
   /** Publishes a snapshot of `resources` and waits until the edge serves it. */
   publish(resources: Iterable<Resource>): Promise<Snapshot>;
   /** Opens a scripted stream with the Envoy client certificate (or `tls`). */
-  client(options?: {
-    service?: 'ads' | Resource['typeUrl'];
-    node?: NodeObject;
-    tls?: TlsDir;
-    noClientCert?: boolean;
-  }): ScriptedAdsClient;
+  client(options?: ClientOptions): ScriptedAdsClient;
+  /** Opens a scripted delta stream, like `client`. */
+  deltaClient(options?: ClientOptions): ScriptedDeltaClient;
+  /** The value of a metric with these labels (0 when absent). */
+  metric(name: string, labels?: Record<string, string>): Promise<number>;
   close(): Promise<void>;
+}
+
+/** How a harness client connects: by default to the mutual-TLS port with the Envoy certificate. */
+export interface ClientOptions {
+  service?: 'ads' | Resource['typeUrl'];
+  node?: NodeObject;
+  tls?: TlsDir;
+  noClientCert?: boolean;
+  /** Connect to the proxyless port (plaintext) instead. */
+  proxyless?: boolean;
 }
 
 /** Starts an edge; pass `pki` to share certificates between several edges. */
 export async function startEdgeHarness(
-  options: { pki?: TestPki; logger?: Logger; tlsRefreshMs?: number } = {},
+  options: {
+    pki?: TestPki;
+    logger?: Logger;
+    tlsRefreshMs?: number;
+    /** Also open the proxyless port (plaintext) on 127.0.0.1:0. */
+    proxyless?: boolean;
+    limits?: EdgeOptions['limits'];
+  } = {},
 ): Promise<EdgeHarness> {
   const pki = options.pki ?? (await createTestPki());
   const bus = createMemoryBus();
@@ -46,8 +63,28 @@ export async function startEdgeHarness(
     logger: options.logger ?? createLogger({ level: 'silent' }),
     registry,
     ...(options.tlsRefreshMs === undefined ? {} : { tlsRefreshMs: options.tlsRefreshMs }),
+    ...(options.proxyless === true ? { proxyless: { address: { host: '127.0.0.1', port: 0 } } } : {}),
+    ...(options.limits === undefined ? {} : { limits: options.limits }),
   });
-  const clients = new Set<ScriptedAdsClient>();
+  const clients = new Set<{ close(): void }>();
+  const connection = (o: ClientOptions) => {
+    const proxyless = o.proxyless === true;
+    const address = proxyless ? edge.proxylessAddress : edge.address;
+    if (address === undefined) throw new Error('the harness was started without a proxyless port');
+    return {
+      address,
+      tls: o.tls ?? pki.client,
+      ...(proxyless ? { insecure: true } : {}),
+      ...(o.service === undefined ? {} : { service: o.service }),
+      ...(o.node === undefined ? {} : { node: o.node }),
+      ...(o.noClientCert === undefined ? {} : { noClientCert: o.noClientCert }),
+    };
+  };
+  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
+    const m = await registry.getSingleMetric(name)?.get();
+    const match = m?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
+    return match?.value ?? 0;
+  };
   return {
     edge,
     bus,
@@ -60,16 +97,16 @@ export async function startEdgeHarness(
       return snapshot;
     },
     client(clientOptions = {}) {
-      const client = new ScriptedAdsClient({
-        address: edge.address,
-        tls: clientOptions.tls ?? pki.client,
-        ...(clientOptions.service === undefined ? {} : { service: clientOptions.service }),
-        ...(clientOptions.node === undefined ? {} : { node: clientOptions.node }),
-        ...(clientOptions.noClientCert === undefined ? {} : { noClientCert: clientOptions.noClientCert }),
-      });
+      const client = new ScriptedAdsClient(connection(clientOptions));
       clients.add(client);
       return client;
     },
+    deltaClient(clientOptions = {}) {
+      const client = new ScriptedDeltaClient(connection(clientOptions));
+      clients.add(client);
+      return client;
+    },
+    metric,
     async close() {
       for (const c of clients) c.close();
       await edge.close({ graceMs: 1_000 });

@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import { parseHostPort, startAdminServer, type HostPort, type LogLevel, type Result } from '@sesame/shared';
-import { createEdge } from '@sesame/xds-edge';
+import { createEdge, type ProxylessOptions } from '@sesame/xds-edge';
 import { addBusFlags, connectBus, parseBusConfig, type BusConfig } from '../bus.js';
 import { ConfigProblems } from '../config-errors.js';
 import { flag, logLevelFlag } from '../flags.js';
@@ -13,6 +13,8 @@ interface EdgeConfig {
   tlsDir: string;
   xdsAddress: HostPort;
   admin: HostPort;
+  proxylessAddress: HostPort | undefined;
+  proxylessTlsDir: string | undefined;
   logLevel: LogLevel;
 }
 
@@ -23,6 +25,18 @@ export function edgeCommand(program: Command): void {
     .addOption(flag('--tls-dir <dir>', 'edge certificate directory: ca.crt, tls.crt, tls.key'))
     .addOption(flag('--xds-address <host:port>', 'xDS gRPC listen address (mTLS)', '0.0.0.0:8001'))
     .addOption(flag('--admin <host:port>', 'admin HTTP address: /metrics, /healthz, /readyz', '0.0.0.0:8000'))
+    .addOption(
+      flag(
+        '--proxyless-address <host:port>',
+        'opt-in port for proxyless gRPC clients that cannot do mTLS: the gRPC view only, never a Secret (e.g. 0.0.0.0:18001)',
+      ),
+    )
+    .addOption(
+      flag(
+        '--proxyless-tls-dir <dir>',
+        'serve the proxyless port with server-only TLS (tls.crt, tls.key); plaintext without it',
+      ),
+    )
     .addOption(logLevelFlag())
     .action(async (raw: Record<string, unknown>) => {
       const config = requireConfig('edge', parseEdgeConfig(raw));
@@ -40,6 +54,7 @@ export function edgeCommand(program: Command): void {
               address: config.xdsAddress,
               logger,
               registry,
+              ...proxylessOption(config),
             }),
           );
           own(
@@ -62,11 +77,36 @@ function parseEdgeConfig(raw: Record<string, unknown>): Result<Readonly<EdgeConf
   if (tlsDir === undefined) p.add('--tls-dir', 'is required (a directory with ca.crt, tls.crt, tls.key)');
   const xdsAddress = p.take('--xds-address', parseHostPort(String(raw['xdsAddress'])));
   const admin = p.take('--admin', parseHostPort(String(raw['admin'])));
+  const proxylessAddress =
+    typeof raw['proxylessAddress'] === 'string'
+      ? p.take('--proxyless-address', parseHostPort(raw['proxylessAddress']))
+      : undefined;
+  const proxylessTlsDir =
+    typeof raw['proxylessTlsDir'] === 'string' ? resolve(raw['proxylessTlsDir']) : undefined;
+  if (proxylessTlsDir !== undefined && raw['proxylessAddress'] === undefined) {
+    p.add('--proxyless-tls-dir', 'needs --proxyless-address');
+  }
   return p.finish<EdgeConfig>(() => ({
     bus: bus!,
     tlsDir: tlsDir!,
     xdsAddress: xdsAddress!,
     admin: admin!,
+    proxylessAddress,
+    proxylessTlsDir,
     logLevel: raw['logLevel'] as LogLevel,
   }));
+}
+
+/** The edge's proxyless option from the flags (absent unless --proxyless-address is given). */
+export function proxylessOption(config: {
+  proxylessAddress: HostPort | undefined;
+  proxylessTlsDir?: string | undefined;
+}): { proxyless?: ProxylessOptions } {
+  if (config.proxylessAddress === undefined) return {};
+  return {
+    proxyless: {
+      address: config.proxylessAddress,
+      ...(config.proxylessTlsDir === undefined ? {} : { tlsDir: config.proxylessTlsDir }),
+    },
+  };
 }

@@ -17,6 +17,7 @@ import {
 import { createWatcher } from '@sesame/watcher';
 import { createEdge } from '@sesame/xds-edge';
 import { ConfigProblems } from '../config-errors.js';
+import { proxylessOption } from './edge.js';
 import { flag, logLevelFlag } from '../flags.js';
 import { requireConfig, serve } from '../run.js';
 
@@ -31,6 +32,7 @@ interface LocalConfig {
   ingressClass: string | undefined;
   holdoffMs: number;
   holdoffMaxMs: number;
+  proxylessAddress: HostPort | undefined;
   logLevel: LogLevel;
 }
 
@@ -54,6 +56,12 @@ export function localCommand(program: Command): void {
     )
     .addOption(flag('--holdoff-ms <ms>', 'wait this long after a change for more changes', '100'))
     .addOption(flag('--holdoff-max-ms <ms>', 'the longest a change waits before it is published', '500'))
+    .addOption(
+      flag(
+        '--proxyless-address <host:port>',
+        'opt-in plaintext port for proxyless gRPC clients: the gRPC view only, never a Secret (e.g. 127.0.0.1:18001)',
+      ),
+    )
     .addOption(logLevelFlag())
     .action(async (raw: Record<string, string>) => {
       const config = requireConfig('local', parseLocalConfig(raw));
@@ -67,6 +75,10 @@ function parseLocalConfig(raw: Record<string, string>): Result<Readonly<LocalCon
   const admin = p.take('--admin', parseHostPort(raw['admin'] ?? ''));
   const holdoffMs = p.take('--holdoff-ms', parseNonNegativeInt(raw['holdoffMs'] ?? ''));
   const holdoffMaxMs = p.take('--holdoff-max-ms', parseNonNegativeInt(raw['holdoffMaxMs'] ?? ''));
+  const proxylessAddress =
+    raw['proxylessAddress'] === undefined
+      ? undefined
+      : p.take('--proxyless-address', parseHostPort(raw['proxylessAddress']));
   const manifests = resolveManifests(raw['manifests'] ?? '');
   if (manifests === undefined) p.add('--manifests', `folder "${raw['manifests']}" does not exist`);
   // finish() calls this only when every value parsed.
@@ -78,6 +90,7 @@ function parseLocalConfig(raw: Record<string, string>): Result<Readonly<LocalCon
     ingressClass: raw['ingressClass'],
     holdoffMs: holdoffMs!,
     holdoffMaxMs: holdoffMaxMs!,
+    proxylessAddress,
     logLevel: (raw['logLevel'] ?? 'info') as LogLevel,
   }));
 }
@@ -111,6 +124,7 @@ async function runLocal(config: LocalConfig): Promise<void> {
           address: config.xdsAddress,
           logger,
           registry,
+          ...proxylessOption(config),
         }),
       );
       const watcher = own(
@@ -136,6 +150,9 @@ async function runLocal(config: LocalConfig): Promise<void> {
       logger.info(
         {
           xds: formatHostPort(edge.address),
+          ...(edge.proxylessAddress === undefined
+            ? {}
+            : { proxyless: formatHostPort(edge.proxylessAddress) }),
           admin: formatHostPort(admin.address),
           manifests: config.manifests,
           try: `npx sesame xds --server ${formatHostPort(edge.address)} --tls-dir ${join(config.certs, 'envoy')} --type all`,

@@ -39,6 +39,8 @@ interface XdsConfig {
   serverName: string;
   watch: boolean;
   nack: boolean;
+  delta: boolean;
+  plaintext: boolean;
   timeoutMs: number;
 }
 
@@ -52,11 +54,23 @@ export function xdsCommand(program: Command): void {
     .argument('[names...]', 'resource names to subscribe to (only with a single --type; default: all)')
     .addOption(flag('--server <host:port>', 'edge xDS address', '127.0.0.1:8001'))
     .addOption(flag('--tls-dir <dir>', 'client certificate directory: ca.crt, tls.crt, tls.key'))
+    .addOption(
+      booleanFlag(
+        '--plaintext',
+        "no TLS: for an edge's proxyless port serving plaintext (then no --tls-dir)",
+      ),
+    )
     .addOption(flag('--type <type>', 'lds, rds, cds, eds, sds or all', 'all'))
     .addOption(flag('--node-id <id>', 'node id to present', 'sesame-xds-cli'))
     .addOption(flag('--server-name <name>', "name to check in the edge's certificate", 'sesame-xds'))
     .addOption(booleanFlag('--watch', 'keep the stream open and print every response as one JSON line'))
     .addOption(booleanFlag('--nack', 'reject (NACK) every response instead of accepting it'))
+    .addOption(
+      booleanFlag(
+        '--delta',
+        'use the incremental (delta) protocol; prints per-resource versions and removals',
+      ),
+    )
     .addOption(flag('--timeout-ms <ms>', 'without --watch: how long to wait for the responses', '10000'))
     .addOption(logLevelFlag())
     .action(async (names: string[], raw: Record<string, unknown>) => {
@@ -68,8 +82,11 @@ export function xdsCommand(program: Command): void {
 function parseXdsConfig(names: string[], raw: Record<string, unknown>): Result<Readonly<XdsConfig>> {
   const p = new ConfigProblems();
   const server = p.take('--server', parseHostPort(String(raw['server'])));
+  const plaintext = raw['plaintext'] === true;
   const tlsDir = typeof raw['tlsDir'] === 'string' ? resolve(raw['tlsDir']) : undefined;
-  if (tlsDir === undefined) p.add('--tls-dir', 'is required (a directory with ca.crt, tls.crt, tls.key)');
+  if (tlsDir === undefined && !plaintext) {
+    p.add('--tls-dir', 'is required (a directory with ca.crt, tls.crt, tls.key), unless --plaintext');
+  }
   const type = String(raw['type']);
   const types = type === 'all' ? ALL : type in TYPES ? [TYPES[type as keyof typeof TYPES]] : undefined;
   if (types === undefined) p.add('--type', `expected lds, rds, cds, eds, sds or all, got "${type}"`);
@@ -77,24 +94,28 @@ function parseXdsConfig(names: string[], raw: Record<string, unknown>): Result<R
   const timeoutMs = p.take('--timeout-ms', parseNonNegativeInt(String(raw['timeoutMs'])));
   return p.finish<XdsConfig>(() => ({
     server: server!,
-    tlsDir: tlsDir!,
+    tlsDir: tlsDir ?? '',
     types: types!,
     names,
     nodeId: String(raw['nodeId']),
     serverName: String(raw['serverName']),
     watch: raw['watch'] === true,
     nack: raw['nack'] === true,
+    delta: raw['delta'] === true,
+    plaintext,
     timeoutMs: timeoutMs!,
   }));
 }
 
 async function runXds(config: XdsConfig): Promise<void> {
-  const tls = await readTlsDir(config.tlsDir).catch((err: Error) => {
-    throw new CommandError(`sesame xds: --tls-dir: ${err.message}`);
-  });
+  const tls = config.plaintext
+    ? undefined
+    : await readTlsDir(config.tlsDir).catch((err: Error) => {
+        throw new CommandError(`sesame xds: --tls-dir: ${err.message}`);
+      });
   const client = createXdsClient({
     server: config.server,
-    tls,
+    ...(tls === undefined ? { plaintext: true } : { tls }),
     serverName: config.serverName,
     node: { id: config.nodeId, cluster: 'sesame-xds-cli' },
   });
@@ -104,7 +125,7 @@ async function runXds(config: XdsConfig): Promise<void> {
       const responses = await client
         .fetchResources(
           config.types.map((typeUrl) => ({ typeUrl, ...(names === undefined ? {} : { names }) })),
-          { timeoutMs: config.timeoutMs },
+          { timeoutMs: config.timeoutMs, delta: config.delta },
         )
         .catch((err: Error) => {
           throw new CommandError(`sesame xds: ${err.message}`, 1);
@@ -113,7 +134,7 @@ async function runXds(config: XdsConfig): Promise<void> {
       process.stdout.write(`${JSON.stringify(out, null, 2)}\n`);
       return;
     }
-    const session = client.ads({ nack: config.nack });
+    const session = config.delta ? client.deltaAds({ nack: config.nack }) : client.ads({ nack: config.nack });
     const stop = (): void => session.close();
     process.once('SIGINT', stop);
     process.once('SIGTERM', stop);
@@ -138,5 +159,11 @@ function shortName(response: XdsResponse): string {
 }
 
 function body(response: XdsResponse): Record<string, unknown> {
-  return { version: response.version, nonce: response.nonce, resources: response.resources };
+  return {
+    version: response.version,
+    nonce: response.nonce,
+    resources: response.resources,
+    ...(response.resourceVersions === undefined ? {} : { resourceVersions: response.resourceVersions }),
+    ...(response.removed === undefined ? {} : { removed: response.removed }),
+  };
 }

@@ -1,9 +1,10 @@
 import { performance } from 'node:perf_hooks';
-import { Server, status, type ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
+import { ServerCredentials, type Server } from '@grpc/grpc-js';
 import {
   ErrorCode,
   formatHostPort,
   SesameError,
+  TypeUrl,
   type HostPort,
   type Logger,
   type SnapshotBus,
@@ -11,12 +12,28 @@ import {
 } from '@sesame/shared';
 import type { Registry } from 'prom-client';
 import { createResourceCache } from './cache/resource-cache.js';
-import type { DiscoveryRequest, DiscoveryResponse } from './protocol/codec.js';
-import { createServerTls, DEFAULT_LIMITS, serverOptions, type EdgeLimits } from './transport/credentials.js';
+import {
+  createServerTls,
+  DEFAULT_LIMITS,
+  watchHandshakes,
+  type EdgeLimits,
+  type ServerTls,
+} from './transport/credentials.js';
+import { createDiscoveryServer } from './transport/discovery-server.js';
 import { createEdgeMetrics } from './transport/metrics.js';
 import { createNodeRegistry } from './transport/nodes.js';
-import { DISCOVERY_SERVICES, serviceDefinition } from './transport/services.js';
-import { serveSotwCall, type ActiveStream, type StreamContext } from './transport/sotw-call.js';
+import type { ActiveStream, StreamContext } from './transport/serve-call.js';
+import { DISCOVERY_SERVICES } from './transport/services.js';
+
+/** The opt-in port for proxyless gRPC clients, which cannot do mutual TLS to their xDS server. */
+export interface ProxylessOptions {
+  readonly address: HostPort;
+  /**
+   * Serve server-only TLS with `tls.crt` and `tls.key` from this directory (re-read like the main port's);
+   * plaintext when absent.
+   */
+  readonly tlsDir?: string;
+}
 
 /** How to build an edge. Only the first five are required. */
 export interface EdgeOptions {
@@ -33,32 +50,41 @@ export interface EdgeOptions {
   readonly limits?: Partial<EdgeLimits>;
   /** `control_plane.identifier` in every response (default "sesame-xds-edge"). */
   readonly controlPlaneId?: string;
+  /** Off by default: a second port serving only the gRPC view (never a Secret) without client certificates. */
+  readonly proxyless?: ProxylessOptions;
 }
 
 /** A running xDS edge. */
 export interface Edge {
   /** The bound address (the real port when 0 was asked for). */
   readonly address: HostPort;
+  /** The bound proxyless address, when that port is enabled. */
+  readonly proxylessAddress: HostPort | undefined;
   /** True once a complete snapshot has arrived from the bus. */
   ready(): boolean;
   /** The version of the snapshot being served, once there is one. */
   snapshotVersion(): string | undefined;
   /**
-   * Stops accepting connections and ends every stream with UNAVAILABLE (clients reconnect elsewhere), then
-   * waits up to `graceMs` (default 5 s) for connections to close before cutting them.
+   * Shuts down: stops accepting connections, sends every connected client HTTP/2 GOAWAY and ends its streams
+   * with UNAVAILABLE (so Envoy reconnects, to another replica), waits up to `graceMs` (default 5 s) for the
+   * connections to close, then cuts the rest.
    */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
+/** The services of the proxyless port: no SDS, since a gRPC client never receives a Secret. */
+const PROXYLESS_SERVICES = DISCOVERY_SERVICES.filter((s) => s.typeUrl !== TypeUrl.Secret);
+
 /** Starts an edge: subscribes to the bus and serves xDS v3 (ADS and per-type services) over mutual TLS. */
 export async function createEdge(options: EdgeOptions): Promise<Edge> {
   const logger = options.logger.child({ component: 'xds-edge' });
+  const refreshMs = options.tlsRefreshMs ?? 15_000;
   // TLS first: bad material fails the start before anything is registered or subscribed.
-  const tls = await createServerTls({
-    tlsDir: options.tlsDir,
-    refreshMs: options.tlsRefreshMs ?? 15_000,
-    logger,
-  });
+  const tls: ServerTls[] = [await createServerTls({ tlsDir: options.tlsDir, refreshMs, logger })];
+  const proxylessTlsDir = options.proxyless?.tlsDir;
+  if (proxylessTlsDir !== undefined) {
+    tls.push(await createServerTls({ tlsDir: proxylessTlsDir, refreshMs, logger, clientAuth: 'none' }));
+  }
   const limits: EdgeLimits = { ...DEFAULT_LIMITS, ...options.limits };
   const cache = createResourceCache();
   const nodes = createNodeRegistry();
@@ -72,21 +98,18 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     now: () => performance.now(),
     controlPlane: options.controlPlaneId ?? 'sesame-xds-edge',
   };
-
-  const server = new Server(serverOptions(limits));
-  for (const service of DISCOVERY_SERVICES) {
-    server.addService(serviceDefinition(service), {
-      [service.sotwMethod]: (call: ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>) => {
-        const stream = serveSotwCall(call, service, ctx);
-        active.add(stream);
-        void stream.done.then(() => active.delete(stream));
-      },
-      [service.deltaMethod]: (call: ServerDuplexStream<Buffer, Buffer>) => {
-        call.emit('error', {
-          code: status.UNIMPLEMENTED,
-          details: 'incremental (delta) xDS is not served yet',
-        });
-      },
+  const servers: Array<{ server: Server; name: string }> = [
+    { server: createDiscoveryServer({ services: DISCOVERY_SERVICES, ctx, limits, active }), name: 'xds' },
+  ];
+  if (options.proxyless !== undefined) {
+    const proxylessCtx: StreamContext = {
+      ...ctx,
+      logger: logger.child({ listener: 'proxyless' }),
+      forcedView: 'grpc',
+    };
+    servers.push({
+      server: createDiscoveryServer({ services: PROXYLESS_SERVICES, ctx: proxylessCtx, limits, active }),
+      name: 'proxyless',
     });
   }
 
@@ -105,41 +128,76 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     );
   });
 
-  let port: number;
-  try {
-    port = await bind(server, options.address, tls.credentials);
-  } catch (err) {
+  const releaseAll = (): void => {
     subscription.close();
-    tls.close();
-    server.forceShutdown();
+    for (const t of tls) t.close();
+    for (const { server } of servers) server.forceShutdown();
+  };
+  let address: HostPort;
+  let proxylessAddress: HostPort | undefined;
+  try {
+    const main = servers[0]!.server;
+    address = { host: options.address.host, port: await bind(main, options.address, tls[0]!.credentials) };
+    if (options.proxyless !== undefined) {
+      const credentials = tls[1]?.credentials ?? ServerCredentials.createInsecure();
+      const port = await bind(servers[1]!.server, options.proxyless.address, credentials);
+      proxylessAddress = { host: options.proxyless.address.host, port };
+    }
+  } catch (err) {
+    releaseAll();
     throw err;
   }
-  const address: HostPort = { host: options.address.host, port };
+  for (const { server, name } of servers) {
+    watchHandshakes(server, (err, peer) => {
+      metrics.handshakeFailures.inc({ listener: name });
+      logger.warn({ listener: name, peer, error: err.message }, 'TLS handshake refused');
+    });
+  }
   logger.info({ address: formatHostPort(address) }, 'xDS edge listening (mutual TLS)');
+  if (proxylessAddress !== undefined) {
+    logger.info(
+      {
+        address: formatHostPort(proxylessAddress),
+        tls: proxylessTlsDir === undefined ? 'none' : 'server-only',
+      },
+      'proxyless gRPC port listening (gRPC view only, no Secrets)',
+    );
+  }
 
   let closing: Promise<void> | undefined;
   const close = (closeOptions?: { graceMs?: number }): Promise<void> => {
     closing ??= (async () => {
       subscription.close();
-      const graceful = new Promise<void>((resolve) => server.tryShutdown(() => resolve()));
-      for (const stream of [...active]) stream.close('the xDS edge is shutting down');
+      // tryShutdown stops the listeners and sends GOAWAY on every connection: no new stream is accepted.
+      const graceful = Promise.all(
+        servers.map(({ server }) => new Promise<void>((resolve) => server.tryShutdown(() => resolve()))),
+      );
+      // Long-lived xDS streams never end on their own: end them, so each client reconnects elsewhere.
+      for (const stream of [...active])
+        stream.close('the xDS edge is shutting down; reconnect to another replica');
       let timer: NodeJS.Timeout | undefined;
       const forced = new Promise<void>((resolve) => {
         timer = setTimeout(() => {
           logger.warn('grace period over; closing the remaining connections');
-          server.forceShutdown();
+          for (const { server } of servers) server.forceShutdown();
           resolve();
         }, closeOptions?.graceMs ?? 5_000);
       });
       await Promise.race([graceful, forced]);
       clearTimeout(timer);
-      tls.close();
+      for (const t of tls) t.close();
       logger.info('xDS edge closed');
     })();
     return closing;
   };
 
-  return { address, ready: () => cache.ready(), snapshotVersion: () => cache.snapshotVersion(), close };
+  return {
+    address,
+    proxylessAddress,
+    ready: () => cache.ready(),
+    snapshotVersion: () => cache.snapshotVersion(),
+    close,
+  };
 }
 
 function bind(server: Server, address: HostPort, credentials: ServerCredentials): Promise<number> {

@@ -6,12 +6,18 @@ import {
   type Snapshot,
   type SnapshotUpdate,
 } from '@sesame/shared';
-import { isVisible, VIEW_NAMES, ViewDigest, type ViewName } from './views.js';
+import { createNameSetTable, type NameSet, type NameSetTable } from './name-sets.js';
+import { InterestImpl, TypeViewState, type Group } from './type-view-state.js';
+import { isVisible, VIEW_NAMES, type ViewName } from './views.js';
 
-/** The resources of one type as one view sees them, with a version derived from exactly that content. */
+/**
+ * The resources of one type as one view sees them at one version. Immutable: an update makes a new one, so a
+ * stream may keep the view it sent as a record of what its client holds.
+ */
 export interface TypeView {
   readonly view: ViewName;
   readonly typeUrl: TypeUrl;
+  /** Derived from exactly this content: the same on every edge replica. */
   readonly version: string;
   readonly resources: ReadonlyMap<string, Resource>;
 }
@@ -20,8 +26,8 @@ export interface TypeView {
 export interface CacheWatcher {
   /**
    * Resources of `typeUrl` that this watcher cares about changed (upserted, removed, or moved out of its
-   * view). `names` is null when everything must be re-evaluated (the first snapshot). Called in
-   * make-before-break type order.
+   * view). `names` is null when everything must be re-evaluated (the first snapshot); it may be shared with
+   * other watchers, so it must not be modified. Called in make-before-break type order.
    */
   resourcesChanged(typeUrl: TypeUrl, names: ReadonlySet<string> | null, arrivedAt: number): void;
   /** Called once per update, after every `resourcesChanged` of that update: the moment to write. */
@@ -30,8 +36,8 @@ export interface CacheWatcher {
 
 /** The names one watcher watches for one view and type; indexed so a change costs O(affected watchers). */
 export interface Interest {
-  /** Replaces the watched set: every name (`wildcard`) and/or the given names. */
-  set(wildcard: boolean, names: ReadonlySet<string>): void;
+  /** Replaces the watched set: every name (`wildcard`) and/or the given names (ideally an interned set). */
+  set(wildcard: boolean, names: NameSet): void;
   close(): void;
 }
 
@@ -49,83 +55,8 @@ export interface ResourceCache {
   update(update: SnapshotUpdate, arrivedAt: number): void;
   /** The ClusterLoadAssignment name an EDS cluster asks for; undefined for other clusters. */
   edsServiceName(cluster: Resource): string | undefined;
-}
-
-class TypeViewState implements TypeView {
-  version: string;
-  readonly resources = new Map<string, Resource>();
-  readonly digest = new ViewDigest();
-  readonly byName = new Map<string, Set<CacheWatcher>>();
-  readonly wildcard = new Set<CacheWatcher>();
-  readonly interests = new Set<InterestImpl>();
-
-  constructor(
-    readonly view: ViewName,
-    readonly typeUrl: TypeUrl,
-  ) {
-    this.version = this.digest.version(view, typeUrl, 0);
-  }
-
-  /** Returns the replaced resource, `r` itself when nothing changed, or undefined when it is new. */
-  put(r: Resource): Resource | undefined {
-    const old = this.resources.get(r.name);
-    if (old?.version === r.version) return r;
-    if (old !== undefined) this.digest.toggle(old.version);
-    this.digest.toggle(r.version);
-    this.resources.set(r.name, r);
-    return old;
-  }
-
-  remove(name: string): Resource | undefined {
-    const old = this.resources.get(name);
-    if (old === undefined) return undefined;
-    this.digest.toggle(old.version);
-    this.resources.delete(name);
-    return old;
-  }
-
-  refreshVersion(): void {
-    this.version = this.digest.version(this.view, this.typeUrl, this.resources.size);
-  }
-}
-
-class InterestImpl implements Interest {
-  private wildcard = false;
-  private names: ReadonlySet<string> = new Set();
-
-  constructor(
-    private readonly state: TypeViewState,
-    readonly watcher: CacheWatcher,
-  ) {
-    state.interests.add(this);
-  }
-
-  set(wildcard: boolean, names: ReadonlySet<string>): void {
-    const { state, watcher } = this;
-    if (wildcard !== this.wildcard) {
-      if (wildcard) state.wildcard.add(watcher);
-      else state.wildcard.delete(watcher);
-      this.wildcard = wildcard;
-    }
-    for (const name of this.names) {
-      if (names.has(name)) continue;
-      const set = state.byName.get(name);
-      set?.delete(watcher);
-      if (set?.size === 0) state.byName.delete(name);
-    }
-    for (const name of names) {
-      if (this.names.has(name)) continue;
-      let set = state.byName.get(name);
-      if (set === undefined) state.byName.set(name, (set = new Set()));
-      set.add(watcher);
-    }
-    this.names = new Set(names);
-  }
-
-  close(): void {
-    this.set(false, new Set());
-    this.state.interests.delete(this);
-  }
+  /** Interned subscription sets, shared by the streams of this cache. */
+  readonly nameSets: NameSetTable;
 }
 
 /** Creates an empty (not ready) cache. */
@@ -180,7 +111,7 @@ export function createResourceCache(): ResourceCache {
         const next = u.snapshot.types.get(typeUrl)?.resources ?? new Map<string, Resource>();
         for (const view of VIEW_NAMES) {
           const s = state(view, typeUrl);
-          for (const name of [...s.resources.keys()]) {
+          for (const name of [...s.current.resources.keys()]) {
             if (next.has(name)) continue;
             mark(s, name, s.remove(name));
           }
@@ -189,7 +120,7 @@ export function createResourceCache(): ResourceCache {
       }
     }
     current = u.snapshot;
-    for (const s of changed.keys()) s.refreshVersion();
+    for (const s of states.values()) s.commit();
     for (const old of gone) {
       if (old.typeUrl === TypeUrl.Cluster && !isCurrent(old)) edsNames.delete(old.version);
     }
@@ -213,19 +144,24 @@ export function createResourceCache(): ResourceCache {
         }
         const names = changed.get(s);
         if (names === undefined) continue;
-        const perWatcher = new Map<CacheWatcher, Set<string>>();
-        for (const w of s.wildcard) perWatcher.set(w, names);
+        for (const w of s.wildcard) {
+          w.resourcesChanged(typeUrl, names, arrivedAt);
+          touched.add(w);
+        }
+        // Per group, the changed names it watches: computed once and shared by all of its watchers.
+        const perGroup = new Map<Group, Set<string>>();
         for (const name of names) {
-          for (const w of s.byName.get(name) ?? []) {
-            let set = perWatcher.get(w);
-            if (set === names) continue;
-            if (set === undefined) perWatcher.set(w, (set = new Set()));
+          for (const g of s.byName.get(name) ?? []) {
+            let set = perGroup.get(g);
+            if (set === undefined) perGroup.set(g, (set = new Set()));
             set.add(name);
           }
         }
-        for (const [w, set] of perWatcher) {
-          w.resourcesChanged(typeUrl, set, arrivedAt);
-          touched.add(w);
+        for (const [g, set] of perGroup) {
+          for (const w of g.watchers) {
+            w.resourcesChanged(typeUrl, set, arrivedAt);
+            touched.add(w);
+          }
         }
       }
     }
@@ -235,7 +171,7 @@ export function createResourceCache(): ResourceCache {
   return {
     ready: () => current !== undefined,
     snapshotVersion: () => current?.version,
-    get: state,
+    get: (view, typeUrl) => state(view, typeUrl).current,
     interest: (view, typeUrl, watcher) => new InterestImpl(state(view, typeUrl), watcher),
     update,
     edsServiceName(cluster: Resource): string | undefined {
@@ -245,6 +181,7 @@ export function createResourceCache(): ResourceCache {
       if (isCurrent(cluster)) edsNames.set(cluster.version, name);
       return name;
     },
+    nameSets: createNameSetTable(),
   };
 }
 

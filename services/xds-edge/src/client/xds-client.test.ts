@@ -14,7 +14,7 @@ describe('createXdsClient', () => {
   };
 
   beforeAll(async () => {
-    h = await startEdgeHarness();
+    h = await startEdgeHarness({ proxyless: true });
   });
   afterAll(async () => {
     for (const c of clients) c.close();
@@ -86,6 +86,33 @@ describe('createXdsClient', () => {
     const [lds] = await client({ id: 'app', user_agent_name: 'grpc-node-js' }).fetchResources([
       { typeUrl: TypeUrl.Listener, names: ['*'] },
     ]);
+    expect(lds?.resources.map((r) => r.name)).toEqual(['api']);
+  });
+
+  it('speaks delta: first responses with per-resource versions, then removals as it watches', async () => {
+    const c1 = cluster('d1');
+    await h.publish([c1, cluster('d2')]);
+    const [cds] = await client().fetchResources([TypeUrl.Cluster], { delta: true });
+    expect(cds?.resources.map((r) => r.name).sort()).toEqual(['d1', 'd2']);
+    expect(cds?.resourceVersions?.['d1']).toBe(c1.version);
+    const session = client({ id: 'delta-watcher' }).deltaAds();
+    session.subscribe(TypeUrl.Cluster);
+    await session.next({ timeoutMs: 5_000 });
+    await h.publish([c1]);
+    const next = await session.next({ timeoutMs: 5_000 });
+    expect(next.removed).toEqual(['d2']);
+    session.close();
+  });
+
+  it('reaches the proxyless port in plaintext and sees the gRPC view there', async () => {
+    await h.publish([listener('api', { audience: 'grpc' }), listener('ingress_http', { audience: 'envoy' })]);
+    const plain = createXdsClient({
+      server: h.edge.proxylessAddress ?? h.edge.address,
+      plaintext: true,
+      node: { id: 'plain' },
+    });
+    clients.push(plain);
+    const [lds] = await plain.fetchResources([TypeUrl.Listener]);
     expect(lds?.resources.map((r) => r.name)).toEqual(['api']);
   });
 });

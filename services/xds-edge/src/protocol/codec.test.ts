@@ -19,15 +19,18 @@ describe('discovery codec', () => {
       response_nonce: '7',
       error_detail: { code: 3, message: 'bad' },
     });
-    expect(decodeDiscoveryRequest(bytes)).toEqual({
+    const request = decodeDiscoveryRequest(bytes);
+    expect({ ...request, resourceNames: request.resourceNames, resourceNamesRaw: undefined }).toEqual({
       versionInfo: 'v1',
       node: { id: 'n1', cluster: 'c', userAgentName: 'envoy', userAgentVersion: '' },
       resourceNames: ['a', 'b'],
+      resourceNamesRaw: undefined,
       typeUrl: TypeUrl.Cluster,
       responseNonce: '7',
       errorDetail: { code: 3, message: 'bad' },
     });
-    expect(decodeDiscoveryRequest(new Uint8Array())).toEqual({
+    const empty = decodeDiscoveryRequest(new Uint8Array());
+    expect(empty).toMatchObject({
       versionInfo: '',
       node: undefined,
       resourceNames: [],
@@ -35,6 +38,56 @@ describe('discovery codec', () => {
       responseNonce: '',
       errorDetail: undefined,
     });
+    expect(empty.resourceNamesRaw).toHaveLength(0);
+  });
+
+  it('keeps the names as bytes, equal for equal lists, and decodes them only when asked', () => {
+    const encode = (names: string[], nonce: string) =>
+      encodeMessage(DiscoveryMessage.Request, {
+        resource_names: names,
+        response_nonce: nonce,
+        version_info: nonce,
+      });
+    const a = decodeDiscoveryRequest(encode(['x', 'y'], '1'));
+    const b = decodeDiscoveryRequest(encode(['x', 'y'], '22'));
+    const c = decodeDiscoveryRequest(encode(['y', 'x'], '1'));
+    expect(Buffer.from(a.resourceNamesRaw ?? []).equals(Buffer.from(b.resourceNamesRaw ?? []))).toBe(true);
+    expect(Buffer.from(a.resourceNamesRaw ?? []).equals(Buffer.from(c.resourceNamesRaw ?? []))).toBe(false);
+    expect(c.resourceNames).toEqual(['y', 'x']);
+    // Entries split by other fields (legal protobuf) are gathered.
+    const split = Buffer.concat([
+      encodeMessage(DiscoveryMessage.Request, { resource_names: ['p'] }),
+      encodeMessage(DiscoveryMessage.Request, { type_url: TypeUrl.Listener }),
+      encodeMessage(DiscoveryMessage.Request, { resource_names: ['q'] }),
+    ]);
+    expect(decodeDiscoveryRequest(split)).toMatchObject({
+      typeUrl: TypeUrl.Listener,
+      resourceNames: ['p', 'q'],
+    });
+  });
+
+  it('steps over a name list the client sent before in one comparison, and still reads what follows', () => {
+    const names = Array.from({ length: 50 }, (_, i) => `svc-${i}`);
+    const first = decodeDiscoveryRequest(encodeMessage(DiscoveryMessage.Request, { resource_names: names }));
+    const known = [first.resourceNamesRaw ?? new Uint8Array()];
+    const ack = encodeMessage(DiscoveryMessage.Request, {
+      resource_names: names,
+      type_url: TypeUrl.ClusterLoadAssignment,
+      response_nonce: '9',
+    });
+    const decoded = decodeDiscoveryRequest(ack, known);
+    expect(decoded.resourceNames).toEqual(names);
+    expect(decoded).toMatchObject({ typeUrl: TypeUrl.ClusterLoadAssignment, responseNonce: '9' });
+    const longer = decodeDiscoveryRequest(
+      encodeMessage(DiscoveryMessage.Request, { resource_names: [...names, 'one-more'] }),
+      known,
+    );
+    expect(longer.resourceNames).toEqual([...names, 'one-more']);
+    const other = decodeDiscoveryRequest(
+      encodeMessage(DiscoveryMessage.Request, { resource_names: ['svc-0', 'x'] }),
+      known,
+    );
+    expect(other.resourceNames).toEqual(['svc-0', 'x']);
   });
 
   it('writes each resource body into its Any unchanged', () => {

@@ -1,7 +1,12 @@
 import { TypeUrl, type Resource } from '@sesame/shared';
-import type { CacheWatcher, Interest, ResourceCache, TypeView } from '../cache/resource-cache.js';
+import type { Coverage } from '../cache/holdings.js';
+import type { CacheWatcher, ResourceCache, TypeView } from '../cache/resource-cache.js';
 import type { ViewName } from '../cache/views.js';
 import type { DiscoveryRequest, DiscoveryResponse } from './codec.js';
+import { SubscriptionRefs, type PlanInput } from './plan.js';
+import { changedEdsNames, keptVersion, selectResources } from './selection.js';
+import { TypeState } from './type-state.js';
+import type { RequestOutcome, TypeSubStream } from './xds-stream.js';
 import {
   covers,
   initialSubscription,
@@ -10,12 +15,7 @@ import {
   type Subscription,
 } from './subscription.js';
 
-/** What a request meant for its type sub-stream. */
-export type RequestOutcome =
-  | { readonly kind: 'stale' }
-  | { readonly kind: 'ack'; readonly version: string }
-  | { readonly kind: 'nack'; readonly version: string; readonly message: string }
-  | { readonly kind: 'update' };
+export type { RequestOutcome };
 
 /** A response the stream may write now, with what the transport needs around it. */
 export interface PendingResponse extends DiscoveryResponse {
@@ -33,47 +33,49 @@ export function isFullStateType(typeUrl: TypeUrl): boolean {
   return typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
 }
 
-/** Names and versions of resources, as sent to or held by a client. */
-type Versions = Map<string, string>;
+interface InFlight {
+  readonly nonce: string;
+  readonly version: string;
+  readonly resources: readonly Resource[];
+  readonly view: TypeView;
+  readonly coverage: Subscription;
+  /** Removed clusters the response still carried (their removal deferred). */
+  readonly kept: readonly Resource[];
+  /** Once ACKed, the client holds exactly `view` within `coverage`. */
+  readonly synced: boolean;
+}
 
 /**
- * One type's state-of-the-world sub-stream: subscription, what the client holds, the one response in flight,
- * and the names whose state must be re-checked. Responses are computed when the stream can write, from the
- * cache as it is then, so a slow client gets the latest state and never a backlog. At most one response per
- * type is unacknowledged (as with go-control-plane's one-shot watches): the client's ACK or NACK opens the
- * way for the next one.
+ * One type's state-of-the-world sub-stream: the subscription (always the complete desired set), the one
+ * response in flight, a rejected version held back, and what `TypeState` tracks. At most one response per
+ * type is unacknowledged (as with go-control-plane's one-shot watches): the client's ACK or NACK opens the way
+ * for the next one.
  */
-export class SotwTypeState {
+export class SotwTypeState extends TypeState implements TypeSubStream<DiscoveryRequest, PendingResponse> {
   private subscription: Subscription;
-  /** What the client holds, as far as its ACKs tell. */
-  private readonly acked: Versions = new Map();
+  private readonly refs: SubscriptionRefs;
   private lastNonce: string | undefined;
-  private inFlight: { nonce: string; version: string; sent: Versions } | undefined;
+  private inFlight: InFlight | undefined;
   /** The last rejected response, held back until the type's version changes. */
-  private nacked: { version: string; sent: Versions } | undefined;
-  /** Names whose client state may differ from the cache. */
-  private readonly dirty = new Set<string>();
-  private evaluateAll = false;
-  /** Names to send even if the client holds them (endpoints of a cluster that just changed). */
-  private readonly forced = new Set<string>();
+  private nacked: { version: string; sent: Map<string, string> } | undefined;
+  /** Removed clusters the client still holds because their removal was deferred. */
+  private kept = new Map<string, Resource>();
   /** The version a client claimed on its first request (a reconnect), until checked against the cache. */
   private claimedVersion: string | undefined;
-  private responded = false;
   private requests = 0;
-  private pendingSince: number | undefined;
-  private readonly interest: Interest;
   /** The version the client last said it accepted. */
   acceptedVersion = '';
 
   constructor(
-    private readonly cache: ResourceCache,
-    private readonly view: ViewName,
-    readonly typeUrl: TypeUrl,
-    private readonly nextNonce: () => string,
+    cache: ResourceCache,
+    view: ViewName,
+    typeUrl: TypeUrl,
+    nextNonce: () => string,
     watcher: CacheWatcher,
   ) {
+    super(cache, view, typeUrl, nextNonce, watcher);
     this.subscription = initialSubscription(typeUrl);
-    this.interest = cache.interest(view, typeUrl, watcher);
+    this.refs = new SubscriptionRefs(cache.nameSets);
   }
 
   /** Applies a request for this type (its type URL already checked). */
@@ -90,34 +92,53 @@ export class SotwTypeState {
       if (request.errorDetail !== undefined) {
         // NACK: decided by error_detail only. The client kept what it had; re-check the rejected names, but
         // hold them back while the version is the one it rejected.
-        this.nacked = { version: inFlight.version, sent: inFlight.sent };
-        for (const name of inFlight.sent.keys()) this.dirty.add(name);
+        const sent = new Map(inFlight.resources.map((r) => [r.name, r.version]));
+        this.nacked = { version: inFlight.view.version, sent };
+        for (const r of inFlight.resources) this.dirty.add(r.name);
         outcome = { kind: 'nack', version: inFlight.version, message: request.errorDetail.message };
       } else {
         this.nacked = undefined;
-        if (isFullStateType(this.typeUrl)) this.acked.clear();
-        for (const [name, version] of inFlight.sent) this.acked.set(name, version);
+        this.acknowledged(inFlight);
         outcome = { kind: 'ack', version: inFlight.version };
       }
     } else if (first && request.versionInfo !== '') {
       this.claimedVersion = request.versionInfo;
     }
     this.acceptedVersion = request.versionInfo;
-    this.resubscribe(request.resourceNames, first);
+    this.resubscribe(request, first);
     return outcome;
   }
 
-  private resubscribe(resourceNames: readonly string[], first: boolean): void {
+  private acknowledged(inFlight: InFlight): void {
+    const fullState = isFullStateType(this.typeUrl);
+    const sameCoverage =
+      inFlight.coverage.wildcard === this.subscription.wildcard &&
+      inFlight.coverage.names === this.subscription.names;
+    // A full-state response, or one that left nothing pending, makes the client hold exactly that view.
+    if ((fullState || inFlight.synced) && sameCoverage) {
+      this.holdings.reset(inFlight.view, inFlight.coverage);
+      for (const r of inFlight.kept) this.holdings.set(r.name, r.version);
+      this.kept = new Map(inFlight.kept.map((r) => [r.name, r]));
+      return;
+    }
+    if (fullState) this.holdings.clear();
+    for (const r of inFlight.resources) this.holdings.set(r.name, r.version);
+  }
+
+  private resubscribe(request: DiscoveryRequest, first: boolean): void {
     const before = this.subscription;
-    const after = nextSubscription(before, resourceNames);
+    const after = this.refs.next(request, (requested) => nextSubscription(before, requested), first);
+    if (after === undefined) return;
     this.subscription = after;
     const uncover = (name: string): void => {
       // The client drops what it unsubscribes from, so a later subscription must send it again.
-      this.acked.delete(name);
+      this.holdings.set(name, undefined);
       this.nacked?.sent.delete(name);
       this.forced.delete(name);
     };
-    for (const name of this.acked.keys()) if (!covers(after, name)) uncover(name);
+    if (before.wildcard && !after.wildcard) {
+      for (const name of [...this.holdings.names()]) if (!covers(after, name)) uncover(name);
+    }
     for (const name of before.names) if (!covers(after, name)) uncover(name);
     for (const name of after.names) {
       if (covers(before, name)) continue;
@@ -128,126 +149,126 @@ export class SotwTypeState {
     this.interest.set(after.wildcard, after.names);
   }
 
-  /** The cache changed names this sub-stream watches (null: everything). */
-  resourcesChanged(names: ReadonlySet<string> | null, arrivedAt: number): void {
-    if (names === null) this.evaluateAll = true;
-    else for (const name of names) this.dirty.add(name);
-    this.pendingSince = Math.min(this.pendingSince ?? arrivedAt, arrivedAt);
-  }
-
-  /** Marks subscribed names to be re-sent even if unchanged; true if any is subscribed. */
-  force(names: readonly string[]): boolean {
-    let any = false;
-    for (const name of names) {
-      if (!covers(this.subscription, name)) continue;
-      this.forced.add(name);
-      any = true;
-    }
-    return any;
-  }
-
-  /** The response to write now, if the client needs one and none is awaiting its ACK. */
-  nextResponse(): PendingResponse | undefined {
-    if (this.inFlight !== undefined || !this.cache.ready()) return undefined;
+  /**
+   * The response to write now, if the client needs one and none is awaiting its ACK. A CDS response whose
+   * removals must wait (`deferRemovals`) keeps the removed clusters the client holds, under a version of its
+   * own, and removes them in a later response.
+   */
+  nextResponse(deferRemovals?: () => boolean): PendingResponse | undefined {
+    if (this.inFlight !== undefined || !this.cache.ready() || this.idle()) return undefined;
     const tv = this.cache.get(this.view, this.typeUrl);
     this.checkClaim(tv);
     if (this.nacked !== undefined && this.nacked.version !== tv.version) this.nacked = undefined;
-    const { changed, settled, held } = this.plan(tv, (name) => this.acked.get(name));
-    for (const name of [...settled, ...changed]) {
-      this.dirty.delete(name);
-      this.forced.delete(name);
-    }
-    // Held names stay to be re-checked once the version moves on.
-    for (const name of held) this.dirty.add(name);
-    this.evaluateAll = false;
+    const planned = this.plan(tv);
     const fullState = isFullStateType(this.typeUrl);
+    const kept = fullState ? this.deferredRemovals(tv, planned.changed, deferRemovals) : [];
+    const changed =
+      kept.length === 0 ? planned.changed : planned.changed.filter((n) => !kept.some((r) => r.name === n));
     const needInitial = !this.responded && this.subscription.wildcard;
     const sendable = changed.filter((n) => tv.resources.has(n));
     if (!fullState) {
       // Deletions cannot be said in SotW for these types; forget them so a reappearance is sent.
-      for (const name of changed) if (!tv.resources.has(name)) this.acked.delete(name);
+      for (const name of changed) if (!tv.resources.has(name)) this.holdings.set(name, undefined);
     }
-    const pendingSince = this.pendingSince;
-    this.pendingSince = undefined;
+    const pendingSince = this.takePendingSince();
     if ((fullState ? changed.length === 0 : sendable.length === 0) && !needInitial) return undefined;
 
-    const resources: Resource[] = [];
-    if (!fullState) {
-      for (const name of sendable) resources.push(tv.resources.get(name) as Resource);
-    } else if (this.subscription.wildcard) {
-      resources.push(...tv.resources.values());
-    } else {
-      for (const name of this.subscription.names) {
-        const r = tv.resources.get(name);
-        if (r !== undefined) resources.push(r);
-      }
-    }
-    const sent: Versions = new Map(resources.map((r) => [r.name, r.version]));
+    const selected = selectResources({
+      view: tv,
+      coverage: this.subscription,
+      changed: sendable,
+      whole: fullState,
+      sharable: true,
+      nameSets: this.cache.nameSets,
+      flavour: 'sotw',
+    });
+    const resources = kept.length === 0 ? selected.resources : [...selected.resources, ...kept];
+    const shared = kept.length === 0 ? selected.shared : undefined;
+    const version = kept.length === 0 ? tv.version : keptVersion(tv.version, kept);
     const nonce = this.nextNonce();
     this.lastNonce = nonce;
-    this.inFlight = { nonce, version: tv.version, sent };
+    this.inFlight = {
+      nonce,
+      version,
+      resources,
+      view: tv,
+      coverage: this.subscription,
+      kept,
+      synced: this.dirty.size === 0 && this.forced.size === 0,
+    };
     this.responded = true;
     return {
       typeUrl: this.typeUrl,
-      versionInfo: tv.version,
+      versionInfo: version,
       nonce,
       resources,
       pendingSince,
-      edsNames: this.typeUrl === TypeUrl.Cluster ? this.clusterEdsNames(tv, sendable) : [],
+      edsNames:
+        this.typeUrl !== TypeUrl.Cluster
+          ? []
+          : changedEdsNames(
+              this.cache,
+              sendable.map((n) => tv.resources.get(n) as Resource),
+              selected,
+            ),
+      ...(shared === undefined ? {} : { shared }),
     };
   }
 
   /**
-   * True while a response is awaiting its ACK and another one is already due for this type. Later types then
-   * wait too (make before break): a route must not overtake the cluster it needs because the cluster's
-   * response is waiting on an ACK still in transit.
+   * The removed clusters to keep in this response because listeners or routes that may use them still have
+   * work pending (make before break: removals last). They stay to be re-checked.
    */
-  hasBlockedChange(): boolean {
-    const inFlight = this.inFlight;
-    if (inFlight === undefined || !this.cache.ready()) return false;
-    if (this.dirty.size === 0 && this.forced.size === 0 && !this.evaluateAll) return false;
-    const tv = this.cache.get(this.view, this.typeUrl);
-    // Compare with what the client will hold once it ACKs the response in flight.
-    const fullState = isFullStateType(this.typeUrl);
-    const { changed } = this.plan(tv, (name) =>
-      fullState || inFlight.sent.has(name) ? inFlight.sent.get(name) : this.acked.get(name),
-    );
-    return fullState ? changed.length > 0 : changed.some((n) => tv.resources.has(n));
+  private deferredRemovals(
+    tv: TypeView,
+    changed: readonly string[],
+    deferRemovals: (() => boolean) | undefined,
+  ): Resource[] {
+    if (deferRemovals === undefined || this.typeUrl !== TypeUrl.Cluster) return [];
+    const removals = changed.filter((n) => !tv.resources.has(n) && this.holdings.get(n) !== undefined);
+    if (removals.length === 0 || !deferRemovals()) return [];
+    const kept: Resource[] = [];
+    for (const name of removals) {
+      const r = this.holdings.resource(name) ?? this.kept.get(name);
+      if (r === undefined || r.version !== this.holdings.get(name)) continue;
+      kept.push(r);
+      this.dirty.add(name);
+    }
+    return kept;
+  }
+
+  /** The encoded names of the client's last request of this type (what its next ACK most likely repeats). */
+  nameEncoding(): Uint8Array | undefined {
+    return this.refs.encoding();
+  }
+
+  /** A response awaits its ACK. */
+  awaitingAck(): boolean {
+    return this.inFlight !== undefined;
   }
 
   /** Stops watching. */
-  close(): void {
-    this.interest.close();
+  override close(): void {
+    super.close();
+    this.refs.close();
   }
 
-  /**
-   * Sorts the names to re-check, without changing any state: `changed` differ for the client (or are forced),
-   * `settled` need nothing; the rest are held back by a NACK of exactly this content.
-   */
-  private plan(
-    tv: TypeView,
-    have: (name: string) => string | undefined,
-  ): { changed: string[]; settled: string[]; held: string[] } {
-    const candidates = new Set<string>([...this.dirty, ...this.forced]);
-    if (this.evaluateAll) {
-      for (const name of this.subscription.wildcard ? tv.resources.keys() : this.subscription.names) {
-        candidates.add(name);
-      }
-      for (const name of this.acked.keys()) candidates.add(name);
-    }
-    const nacked = this.nacked?.version === tv.version ? this.nacked : undefined;
-    const changed: string[] = [];
-    const settled: string[] = [];
-    const held: string[] = [];
-    for (const name of candidates) {
-      const want = covers(this.subscription, name) ? tv.resources.get(name)?.version : undefined;
-      const forced = this.forced.has(name) && want !== undefined;
-      if (!forced && want === have(name)) settled.push(name);
-      // Exactly what the client rejected: never resend it, but keep checking once the version moves on.
-      else if (nacked !== undefined && nacked.sent.get(name) === want) held.push(name);
-      else changed.push(name);
-    }
-    return { changed, settled, held };
+  protected coverage(): Coverage {
+    return this.subscription;
+  }
+
+  protected rejected(tv: TypeView): PlanInput['rejected'] {
+    // A NACKed response is the client's whole view of the names it carried (all of them, for LDS and CDS).
+    return this.nacked?.version === tv.version ? { versions: this.nacked.sent, complete: true } : undefined;
+  }
+
+  /** Nothing to re-check and nothing owed: the common case on an ACK, answered without any work. */
+  private idle(): boolean {
+    return (
+      this.nothingToCheck() &&
+      (this.responded || !this.subscription.wildcard) &&
+      this.claimedVersion === undefined
+    );
   }
 
   /** A reconnecting wildcard LDS/CDS client that holds the current version needs no resend. */
@@ -257,18 +278,7 @@ export class SotwTypeState {
     this.claimedVersion = undefined;
     if (claimed !== tv.version || !isFullStateType(this.typeUrl) || !isPureWildcard(this.subscription))
       return;
-    this.acked.clear();
-    for (const r of tv.resources.values()) this.acked.set(r.name, r.version);
+    this.holdings.reset(tv, this.subscription);
     this.responded = true;
-  }
-
-  private clusterEdsNames(tv: TypeView, names: readonly string[]): string[] {
-    const out: string[] = [];
-    for (const name of names) {
-      const cluster = tv.resources.get(name);
-      const eds = cluster === undefined ? undefined : this.cache.edsServiceName(cluster);
-      if (eds !== undefined) out.push(eds);
-    }
-    return out;
   }
 }

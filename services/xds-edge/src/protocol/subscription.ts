@@ -1,11 +1,15 @@
 import { TypeUrl } from '@sesame/shared';
+import type { Coverage } from '../cache/holdings.js';
+import { EMPTY_NAMES, type NameSet } from '../cache/name-sets.js';
 
-/** What one type sub-stream is subscribed to. */
-export interface Subscription {
+export { covers } from '../cache/holdings.js';
+
+/** What one state-of-the-world type sub-stream is subscribed to. */
+export interface Subscription extends Coverage {
   /** Every resource of the type (explicit `*`, or the legacy empty-names form). */
   readonly wildcard: boolean;
   /** Explicitly named resources (never contains `*`). */
-  readonly names: ReadonlySet<string>;
+  readonly names: NameSet;
   /** Still in legacy wildcard mode: only empty name lists so far, on a type that allows it. */
   readonly legacy: boolean;
 }
@@ -14,35 +18,34 @@ export interface Subscription {
 export const WILDCARD = '*';
 
 /** Only LDS and CDS ever had the "empty list means everything" form (xDS protocol, "legacy wildcard"). */
-function allowsLegacyWildcard(typeUrl: TypeUrl): boolean {
+export function allowsLegacyWildcard(typeUrl: TypeUrl): boolean {
   return typeUrl === TypeUrl.Listener || typeUrl === TypeUrl.Cluster;
 }
 
 /** The subscription before any request. */
 export function initialSubscription(typeUrl: TypeUrl): Subscription {
-  return { wildcard: false, names: new Set(), legacy: allowsLegacyWildcard(typeUrl) };
+  return { wildcard: false, names: EMPTY_NAMES, legacy: allowsLegacyWildcard(typeUrl) };
 }
 
 /**
  * The subscription after a state-of-the-world request: `resource_names` is always the complete desired set.
  * While in legacy mode an empty list keeps the wildcard; the first non-empty list ends legacy mode for good,
- * after which an empty list unsubscribes from everything and `*` must be named explicitly.
+ * after which an empty list unsubscribes from everything and `*` must be named explicitly. `requested` is
+ * returned as the names when it holds no `*`, so an interned set stays shared.
  */
-export function nextSubscription(previous: Subscription, resourceNames: readonly string[]): Subscription {
-  if (previous.legacy && resourceNames.length === 0)
-    return { wildcard: true, names: new Set(), legacy: true };
-  const names = new Set<string>();
-  let wildcard = false;
-  for (const name of resourceNames) {
-    if (name === WILDCARD) wildcard = true;
-    else names.add(name);
-  }
-  return { wildcard, names, legacy: false };
-}
-
-/** Whether a subscription covers a resource name. */
-export function covers(subscription: Subscription, name: string): boolean {
-  return subscription.wildcard || subscription.names.has(name);
+export function nextSubscription(
+  previous: Subscription,
+  requested: ReadonlySet<string> | readonly string[],
+): Subscription {
+  const set: ReadonlySet<string> = Array.isArray(requested)
+    ? new Set(requested)
+    : (requested as ReadonlySet<string>);
+  if (previous.legacy && set.size === 0) return { wildcard: true, names: EMPTY_NAMES, legacy: true };
+  if (!set.has(WILDCARD))
+    return { wildcard: false, names: set.size === 0 ? EMPTY_NAMES : set, legacy: false };
+  const names = new Set(set);
+  names.delete(WILDCARD);
+  return { wildcard: true, names: names.size === 0 ? EMPTY_NAMES : names, legacy: false };
 }
 
 /** A subscription that is only a wildcard, with no names besides: a reconnecting client then holds everything. */

@@ -1,6 +1,8 @@
+import type { EventEmitter } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { createSecureContext } from 'node:tls';
-import { experimental, type ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
+import { createSecureContext, type TLSSocket } from 'node:tls';
+import { experimental, type Server, type ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import { ErrorCode, readTlsDir, SesameError, TLS_FILES, type Logger } from '@sesame/shared';
 
 /** Transport limits; the defaults follow Contour's xDS server. */
@@ -9,6 +11,9 @@ export interface EdgeLimits {
   readonly maxReceiveMessageBytes: number;
   /** Streams per HTTP/2 connection: Envoy without ADS opens one EDS stream per cluster. */
   readonly maxConcurrentStreams: number;
+  /** Streams per edge, over all connections: more are refused with RESOURCE_EXHAUSTED. */
+  readonly maxStreams: number;
+  /** Server pings on idle connections (Contour learned that idle Envoys otherwise go stale). */
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
 }
@@ -17,6 +22,7 @@ export interface EdgeLimits {
 export const DEFAULT_LIMITS: EdgeLimits = {
   maxReceiveMessageBytes: 4 * 1024 * 1024,
   maxConcurrentStreams: 65_536,
+  maxStreams: 100_000,
   keepaliveTimeMs: 60_000,
   keepaliveTimeoutMs: 20_000,
 };
@@ -40,20 +46,23 @@ export interface ServerTls {
 }
 
 /**
- * Credentials from `ca.crt`, `tls.crt` and `tls.key` in `tlsDir`, re-read every `refreshMs` so a rotated
- * certificate (a Kubernetes Secret update) applies to new connections without dropping streams. Clients must
- * present a certificate that chains to the CA. Resolves once the files were read and form a usable context;
- * a missing or broken file at start is a TlsMaterial error.
+ * Credentials from `tls.crt` and `tls.key` in `tlsDir` (plus `ca.crt` when clients must authenticate), re-read
+ * every `refreshMs` so a rotated certificate or CA (a Kubernetes Secret update) applies to new connections
+ * without dropping streams. With `clientAuth: 'require'` clients must present a certificate that chains to
+ * the CA (mutual TLS); with 'none' only the server authenticates (the proxyless port). Resolves once the files
+ * were read and form a usable context; a missing or broken file at start is a TlsMaterial error.
  */
 export async function createServerTls(options: {
   tlsDir: string;
   refreshMs: number;
   logger: Logger;
+  clientAuth?: 'require' | 'none';
 }): Promise<ServerTls> {
   const { tlsDir, logger } = options;
-  const material = await readTlsDir(tlsDir);
+  const mutual = (options.clientAuth ?? 'require') === 'require';
+  const material = mutual ? await readTlsDir(tlsDir) : await readIdentity(tlsDir);
   try {
-    createSecureContext({ ca: material.ca, cert: material.cert, key: material.key });
+    createSecureContext(material);
   } catch (cause) {
     throw new SesameError(
       ErrorCode.TlsMaterial,
@@ -64,7 +73,7 @@ export async function createServerTls(options: {
     );
   }
   const provider = new experimental.FileWatcherCertificateProvider({
-    caCertificateFile: join(tlsDir, TLS_FILES.ca),
+    ...(mutual ? { caCertificateFile: join(tlsDir, TLS_FILES.ca) } : {}),
     certificateFile: join(tlsDir, TLS_FILES.cert),
     privateKeyFile: join(tlsDir, TLS_FILES.key),
     refreshIntervalMs: options.refreshMs,
@@ -98,11 +107,48 @@ export async function createServerTls(options: {
     provider.removeIdentityCertificateListener(onIdentity);
     throw err;
   }
-  // grpc-js names the parameters of this function in the opposite order from the constructor it calls; one
-  // provider serves both roles, so the order cannot matter.
-  const credentials = experimental.createCertificateProviderServerCredentials(provider, provider, true);
+  // grpc-js names the parameters of this function in the opposite order from the constructor it calls (which
+  // takes the identity provider first, then the CA provider). With one provider in both roles the order
+  // cannot matter; for server-only TLS the provider goes first and there is no CA provider.
+  const credentials = mutual
+    ? experimental.createCertificateProviderServerCredentials(provider, provider, true)
+    : experimental.createCertificateProviderServerCredentials(provider, null, false);
   return {
     credentials,
     close: () => provider.removeIdentityCertificateListener(onIdentity),
   };
 }
+
+async function readIdentity(dir: string): Promise<{ cert: Buffer; key: Buffer }> {
+  const read = async (file: string): Promise<Buffer> => {
+    const path = join(dir, file);
+    try {
+      return await readFile(path);
+    } catch (cause) {
+      throw new SesameError(ErrorCode.TlsMaterial, `cannot read ${path}: ${(cause as Error).message}`, {
+        cause,
+      });
+    }
+  };
+  const [cert, key] = await Promise.all([read(TLS_FILES.cert), read(TLS_FILES.key)]);
+  return { cert, key };
+}
+
+/**
+ * Logs and counts TLS handshakes the server refused (a client certificate that is missing, expired or from
+ * another CA), which grpc-js only traces. grpc-js does not expose its HTTP/2 servers, so this reads its
+ * private `http2Servers` map (present in grpc-js 1.10 to 1.14); without it, refusals are simply not logged.
+ */
+export function watchHandshakes(server: Server, onRefused: (err: Error, peer: string) => void): void {
+  const internals = server as unknown as { http2Servers?: Map<EventEmitter, unknown> };
+  if (!(internals.http2Servers instanceof Map)) return;
+  for (const http2Server of internals.http2Servers.keys()) {
+    if (watched.has(http2Server)) continue;
+    watched.add(http2Server);
+    http2Server.on('tlsClientError', (err: Error, socket: TLSSocket) => {
+      onRefused(err, `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? '?'}`);
+    });
+  }
+}
+
+const watched = new WeakSet<EventEmitter>();

@@ -1,17 +1,41 @@
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
-/** Everything the edge reports on `/metrics`. Labels: `service` (ads, lds, ...) and `type` (lds, cds, ...). */
+/** The two protocol variants, as a metric label. */
+export type Protocol = 'sotw' | 'delta';
+
+/**
+ * Everything the edge reports on `/metrics`. Labels: `service` (ads, lds, ...), `protocol` (sotw, delta) and
+ * `type` (lds, cds, ...).
+ */
 export interface EdgeMetrics {
-  readonly openStreams: Gauge<'service'>;
+  readonly openStreams: Gauge<'service' | 'protocol'>;
+  /** Type sub-streams (an ADS stream has one per type it asked for), by resource type. */
+  readonly typeStreams: Gauge<'type' | 'protocol'>;
   readonly responses: Counter<'type'>;
   readonly acks: Counter<'type'>;
   readonly nacks: Counter<'type'>;
   readonly staleRequests: Counter<'type'>;
   readonly streamErrors: Counter<'code'>;
+  /** TLS handshakes refused (no, expired or foreign client certificate), by listener (xds, proxyless). */
+  readonly handshakeFailures: Counter<'listener'>;
   /** From a snapshot's arrival at the edge to the response that carries it being written. */
   readonly pushLatency: Histogram<'type'>;
   /** Records the snapshot version served now. */
   setSnapshotVersion(version: string): void;
+  /** The per-type series, resolved once (label lookups are not free on the hot path). */
+  forType(type: TypeLabel): TypeMetrics;
+}
+
+/** A resource type as a metric label. */
+export type TypeLabel = 'lds' | 'rds' | 'cds' | 'eds' | 'sds';
+
+/** The series of one resource type. */
+export interface TypeMetrics {
+  response(): void;
+  ack(): void;
+  nack(): void;
+  stale(): void;
+  pushLatency(seconds: number): void;
 }
 
 /** Registers the edge's metrics; `connectedNodes` is read when scraped. */
@@ -31,11 +55,17 @@ export function createEdgeMetrics(registry: Registry, connectedNodes: () => numb
     labelNames: ['version'] as const,
     registers,
   });
-  return {
+  const metrics = {
     openStreams: new Gauge({
       name: 'sesame_xds_open_streams',
-      help: 'Open xDS streams by gRPC service (ads, lds, rds, cds, eds, sds).',
-      labelNames: ['service'] as const,
+      help: 'Open xDS streams by gRPC service (ads, lds, rds, cds, eds, sds) and protocol (sotw, delta).',
+      labelNames: ['service', 'protocol'] as const,
+      registers,
+    }),
+    typeStreams: new Gauge({
+      name: 'sesame_xds_type_streams',
+      help: 'Open subscriptions by resource type (an ADS stream counts once per type it asked for).',
+      labelNames: ['type', 'protocol'] as const,
       registers,
     }),
     responses: new Counter({
@@ -68,6 +98,12 @@ export function createEdgeMetrics(registry: Registry, connectedNodes: () => numb
       labelNames: ['code'] as const,
       registers,
     }),
+    handshakeFailures: new Counter({
+      name: 'sesame_xds_tls_handshake_failures_total',
+      help: 'TLS handshakes the edge refused (missing, expired or untrusted client certificate), by listener.',
+      labelNames: ['listener'] as const,
+      registers,
+    }),
     pushLatency: new Histogram({
       name: 'sesame_xds_push_latency_seconds',
       help: 'Time from a snapshot arriving at the edge to a response carrying it being written, by type.',
@@ -78,6 +114,30 @@ export function createEdgeMetrics(registry: Registry, connectedNodes: () => numb
     setSnapshotVersion(version: string): void {
       snapshotInfo.reset();
       snapshotInfo.set({ version }, 1);
+    },
+  };
+  const byType = new Map<TypeLabel, TypeMetrics>();
+  return {
+    ...metrics,
+    forType(type) {
+      let m = byType.get(type);
+      if (m === undefined) {
+        const labels = { type };
+        const responses = metrics.responses.labels(labels);
+        const acks = metrics.acks.labels(labels);
+        const nacks = metrics.nacks.labels(labels);
+        const stale = metrics.staleRequests.labels(labels);
+        const latency = metrics.pushLatency.labels(labels);
+        m = {
+          response: () => responses.inc(),
+          ack: () => acks.inc(),
+          nack: () => nacks.inc(),
+          stale: () => stale.inc(),
+          pushLatency: (seconds) => latency.observe(seconds),
+        };
+        byType.set(type, m);
+      }
+      return m;
     },
   };
 }

@@ -1,11 +1,11 @@
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { TypeUrl } from '@sesame/shared';
 import {
-  decodeDiscoveryRequest,
   decodeDiscoveryResponse,
   encodeDiscoveryRequest,
   encodeDiscoveryResponse,
 } from '../protocol/codec.js';
+import { decodeDeltaResponse, encodeDeltaRequest, encodeDeltaResponse } from '../protocol/delta-codec.js';
 
 /** Label of a discovery service in logs and metrics. */
 export type ServiceLabel = 'ads' | 'lds' | 'rds' | 'cds' | 'eds' | 'sds';
@@ -80,6 +80,10 @@ export function deltaPath(service: DiscoveryService): string {
   return `/${service.service}/${service.deltaMethod}`;
 }
 
+function passBytes(bytes: Buffer): Buffer {
+  return bytes;
+}
+
 /**
  * Both halves of a state-of-the-world method: the server decodes requests and writes responses whose
  * resources are shared encoded bodies; a client encodes request objects and decodes responses to raw `Any`s.
@@ -91,24 +95,24 @@ function sotwMethod(service: DiscoveryService): ServiceDefinition[string] {
     requestStream: true,
     responseStream: true,
     requestSerialize: encodeDiscoveryRequest,
-    requestDeserialize: decodeDiscoveryRequest,
+    // Decoded by the stream itself, which knows what the client's ACKs repeat (see decodeDiscoveryRequest).
+    requestDeserialize: passBytes,
     responseSerialize: encodeDiscoveryResponse,
     responseDeserialize: decodeDiscoveryResponse,
   };
 }
 
-/** Delta messages pass through as bytes until the delta protocol is served. */
+/** Both halves of a delta method, like `sotwMethod`. */
 function deltaMethod(service: DiscoveryService): ServiceDefinition[string] {
-  const bytes = (value: Buffer): Buffer => value;
   return {
     path: deltaPath(service),
     originalName: service.deltaMethod,
     requestStream: true,
     responseStream: true,
-    requestSerialize: bytes,
-    requestDeserialize: bytes,
-    responseSerialize: bytes,
-    responseDeserialize: bytes,
+    requestSerialize: encodeDeltaRequest,
+    requestDeserialize: passBytes,
+    responseSerialize: encodeDeltaResponse,
+    responseDeserialize: decodeDeltaResponse,
   };
 }
 

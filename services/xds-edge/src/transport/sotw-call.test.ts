@@ -6,7 +6,11 @@ import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { cluster, endpoints, listener, updateSequence } from '../../../../test/xds/resources.js';
 import { createResourceCache } from '../cache/resource-cache.js';
-import type { DiscoveryRequest, DiscoveryResponse } from '../protocol/codec.js';
+import {
+  encodeDiscoveryRequest,
+  type DiscoveryRequestObject,
+  type DiscoveryResponse,
+} from '../protocol/codec.js';
 import { createEdgeMetrics } from './metrics.js';
 import { createNodeRegistry } from './nodes.js';
 import { ADS_SERVICE, DISCOVERY_SERVICES } from './services.js';
@@ -33,16 +37,17 @@ class FakeCall extends EventEmitter {
   getPeer(): string {
     return 'ipv4:127.0.0.1:1234';
   }
-  request(typeUrl: string, names: string[] = [], extra: Partial<DiscoveryRequest> = {}): void {
-    this.emit('data', {
-      versionInfo: '',
-      node: { id: 'n1', cluster: 'c', userAgentName: 'envoy', userAgentVersion: '' },
-      resourceNames: names,
-      typeUrl,
-      responseNonce: '',
-      errorDetail: undefined,
-      ...extra,
-    } satisfies DiscoveryRequest);
+  /** Emits a request as grpc-js does: the bytes off the wire. */
+  request(typeUrl: string, names: string[] = [], extra: Partial<DiscoveryRequestObject> = {}): void {
+    this.emit(
+      'data',
+      encodeDiscoveryRequest({
+        node: { id: 'n1', cluster: 'c', user_agent_name: 'envoy' },
+        resource_names: names,
+        type_url: typeUrl,
+        ...extra,
+      }),
+    );
   }
 }
 
@@ -60,18 +65,14 @@ function setup(service = ADS_SERVICE) {
   });
   const metrics = createEdgeMetrics(registry, () => nodes.size());
   const call = new FakeCall();
-  const active = serveSotwCall(
-    call as unknown as ServerDuplexStream<DiscoveryRequest, DiscoveryResponse>,
-    service,
-    {
-      cache,
-      nodes,
-      metrics,
-      logger: createLogger({ level: 'debug', destination }),
-      now: () => 0,
-      controlPlane: 'test',
-    },
-  );
+  const active = serveSotwCall(call as unknown as ServerDuplexStream<Buffer, DiscoveryResponse>, service, {
+    cache,
+    nodes,
+    metrics,
+    logger: createLogger({ level: 'debug', destination }),
+    now: () => 0,
+    controlPlane: 'test',
+  });
   const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
     const metric = await registry.getSingleMetric(name)?.get();
     const match = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
@@ -129,8 +130,8 @@ describe('serveSotwCall', () => {
     t.call.request(TypeUrl.Cluster);
     const [r1] = t.call.written;
     t.call.request(TypeUrl.Cluster, [], {
-      responseNonce: r1?.nonce ?? '',
-      errorDetail: { code: 3, message: 'cluster c1: bad' },
+      response_nonce: r1?.nonce ?? '',
+      error_detail: { code: 3, message: 'cluster c1: bad' },
     });
     expect(await t.value('sesame_xds_nacks_total', { type: 'cds' })).toBe(1);
     const warning = t.logs.find((l) => l['level'] === 'warn');
@@ -143,8 +144,8 @@ describe('serveSotwCall', () => {
     t.publish([cluster('c1'), cluster('c2')]);
     const r2 = t.call.written[1];
     t.call.request(TypeUrl.Cluster, [], {
-      responseNonce: r2?.nonce ?? '',
-      versionInfo: r2?.versionInfo ?? '',
+      response_nonce: r2?.nonce ?? '',
+      version_info: r2?.versionInfo ?? '',
     });
     expect(await t.value('sesame_xds_acks_total', { type: 'cds' })).toBe(1);
     expect(await t.value('sesame_xds_responses_total', { type: 'cds' })).toBe(2);

@@ -1,0 +1,372 @@
+// `npm run bench -- edge-fanout [--sizes 100,1000,5000] [--rounds 5] [--repeat 1] [--clusters 1000] [--modes floor,edge]`:
+// N simulated Envoys (one process, one mutual-TLS connection each) hold a snapshot of 1,000 clusters with their
+// endpoints over ADS; one endpoint change is published; we time until every client has received and ACKed it
+// (from the publish in the server process to each ACK written, on the shared monotonic clock), and count the
+// bytes, the server's CPU and its RSS. The same clients then run against the floor: a bare grpc-js server over
+// the same mutual TLS streaming the same pre-encoded bytes, which does not even parse ACKs. Floor and edge
+// alternate `--repeat` times per size and medians are reported, with the our/floor ratios; the figures go to
+// bench/results/edge-fanout.json. SESAME_BENCH_PROFILE=DIR writes a CPU profile of the change rounds.
+import { fork, type ChildProcess } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
+import { encodeResource, TypeUrl, type Resource } from '@sesame/shared';
+import { createTestPki } from '../test/tls/pki.js';
+import type { ClientCommand, ClientReport } from './edge-fanout-clients.js';
+import type { ServerCommand, ServerReport } from './edge-fanout-server.js';
+
+const ADS = { ads: {}, resource_api_version: 'V3' };
+const CHANGED = 7;
+
+const clusterName = (i: number): string => `ns-${i % 50}/svc-${i}/80/da39a3ee5e`;
+const serviceName = (i: number): string => `ns-${i % 50}/svc-${i}/http`;
+
+function endpointsOf(i: number, generation: number): Resource {
+  const name = serviceName(i);
+  return encodeResource({
+    typeUrl: TypeUrl.ClusterLoadAssignment,
+    name,
+    message: {
+      cluster_name: name,
+      endpoints: [
+        {
+          lb_endpoints: [0, 1, 2].map((k) => ({
+            endpoint: {
+              address: {
+                socket_address: {
+                  address: `10.${(i >> 8) & 255}.${i & 255}.${(k * 50 + generation) % 250}`,
+                  port_value: 8080,
+                },
+              },
+            },
+          })),
+        },
+      ],
+    },
+  });
+}
+
+/** The snapshot every run starts from: `clusters` EDS clusters and their endpoints, keyed "type name". */
+export function fanoutResources(clusters: number): Map<string, Resource> {
+  const out = new Map<string, Resource>();
+  const add = (r: Resource): void => void out.set(`${r.typeUrl} ${r.name}`, r);
+  for (let i = 0; i < clusters; i++) {
+    add(
+      encodeResource({
+        typeUrl: TypeUrl.Cluster,
+        name: clusterName(i),
+        message: {
+          name: clusterName(i),
+          type: 'EDS',
+          connect_timeout: { seconds: 2 },
+          eds_cluster_config: { eds_config: ADS, service_name: serviceName(i) },
+        },
+      }),
+    );
+    add(endpointsOf(i, 0));
+  }
+  return out;
+}
+
+/** The one endpoint change of round `generation` (≥ 1). */
+export function changedEndpoints(generation: number): Resource {
+  return endpointsOf(CHANGED, generation);
+}
+
+interface Child<C, R> {
+  send(command: C): void;
+  next<K extends (R extends { kind: infer X } ? X : never)>(kind: K): Promise<Extract<R, { kind: K }>>;
+  exited: Promise<void>;
+}
+
+function start<C, R extends { kind: string }>(file: string, role: string, heapMb: number): Child<C, R> {
+  const child: ChildProcess = fork(fileURLToPath(new URL(file, import.meta.url)), [], {
+    execArgv: ['--import', 'tsx', `--max-old-space-size=${heapMb}`],
+    env: { ...process.env, SESAME_BENCH_ROLE: role },
+    stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+  });
+  const inbox: R[] = [];
+  const waiting: Array<(r: R) => void> = [];
+  child.on('message', (m: R) => {
+    const w = waiting.shift();
+    if (w !== undefined) w(m);
+    else inbox.push(m);
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+  return {
+    send: (command) => void child.send(command as object),
+    async next(kind) {
+      const m =
+        inbox.shift() ??
+        (await new Promise<R>((resolve, reject) => {
+          waiting.push(resolve);
+          void exited.then(() => reject(new Error(`${role} process exited`)));
+        }));
+      if (m.kind === 'error') throw new Error(`${role}: ${(m as unknown as { message: string }).message}`);
+      if (m.kind !== kind) throw new Error(`${role}: expected ${String(kind)}, got ${m.kind}`);
+      return m as Extract<R, { kind: typeof kind }>;
+    },
+    exited,
+  };
+}
+
+interface RunFigures {
+  mode: 'edge' | 'floor';
+  clients: number;
+  connectMs: number;
+  failed: number;
+  /** Per client, publish → ACK written, over every round (ms). */
+  latencyMs: { p50: number; p99: number; max: number };
+  /** Per round, publish → last client ACKed (ms): the median round. */
+  allUpdatedMs: number;
+  payloadBytesPerRound: number;
+  wireBytesPerRound: number;
+  cpuMsPerRound: number;
+  rssMiB: number;
+  heapMiB: number;
+  externalMiB: number;
+}
+
+const percentile = (sorted: readonly number[], p: number): number =>
+  sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? NaN;
+const median = (values: readonly number[]): number =>
+  percentile(
+    [...values].sort((a, b) => a - b),
+    50,
+  );
+
+async function run(
+  mode: 'edge' | 'floor',
+  clients: number,
+  options: { clusters: number; rounds: number; tlsDir: { server: string; client: string } },
+): Promise<RunFigures> {
+  const server = start<ServerCommand, ServerReport>('./edge-fanout-server.ts', 'server', 4096);
+  const envoys = start<ClientCommand, ClientReport>('./edge-fanout-clients.ts', 'clients', 8192);
+  try {
+    server.send({ kind: 'start', mode, tlsDir: options.tlsDir.server, clusters: options.clusters });
+    const { address } = await server.next('started');
+    const edsNames = Array.from({ length: options.clusters }, (_, i) => serviceName(i));
+    envoys.send({
+      kind: 'connect',
+      address,
+      tlsDir: options.tlsDir.client,
+      count: clients,
+      edsNames,
+      batch: 250,
+    });
+    const connected = await envoys.next('connected');
+    const latencies: number[] = [];
+    const allUpdated: number[] = [];
+    const payload: number[] = [];
+    const wire: number[] = [];
+    const cpu: number[] = [];
+    let stats: Extract<ServerReport, { kind: 'stats' }> | undefined;
+    for (let round = 1; round <= options.rounds; round++) {
+      envoys.send({ kind: 'arm', round });
+      await envoys.next('armed');
+      server.send({ kind: 'change', generation: round });
+      const { atUs } = await server.next('changed');
+      const done = await envoys.next('done');
+      server.send({ kind: 'stats' });
+      stats = await server.next('stats');
+      const ms = done.ackedAtUs.map((t) => (t - atUs) / 1000);
+      latencies.push(...ms);
+      allUpdated.push(Math.max(...ms));
+      payload.push(done.payloadBytes);
+      wire.push(stats.wireBytes);
+      cpu.push(stats.cpuMs);
+    }
+    latencies.sort((a, b) => a - b);
+    return {
+      mode,
+      clients,
+      connectMs: connected.ms,
+      failed: connected.failed,
+      latencyMs: {
+        p50: percentile(latencies, 50),
+        p99: percentile(latencies, 99),
+        max: latencies.at(-1) ?? NaN,
+      },
+      allUpdatedMs: median(allUpdated),
+      payloadBytesPerRound: median(payload),
+      wireBytesPerRound: median(wire),
+      cpuMsPerRound: median(cpu),
+      rssMiB: (stats?.rssBytes ?? NaN) / 2 ** 20,
+      heapMiB: (stats?.heapBytes ?? NaN) / 2 ** 20,
+      externalMiB: (stats?.externalBytes ?? NaN) / 2 ** 20,
+    };
+  } finally {
+    envoys.send({ kind: 'close' });
+    server.send({ kind: 'close' });
+    await Promise.all([envoys.exited, server.exited]);
+  }
+}
+
+/** Several runs of one kind as one: the median of each figure. */
+function combine(runs: readonly RunFigures[]): RunFigures {
+  const first = runs[0];
+  if (first === undefined) return EMPTY;
+  const m = (f: (r: RunFigures) => number): number => median(runs.map(f));
+  return {
+    mode: first.mode,
+    clients: first.clients,
+    connectMs: m((r) => r.connectMs),
+    failed: Math.max(...runs.map((r) => r.failed)),
+    latencyMs: {
+      p50: m((r) => r.latencyMs.p50),
+      p99: m((r) => r.latencyMs.p99),
+      max: m((r) => r.latencyMs.max),
+    },
+    allUpdatedMs: m((r) => r.allUpdatedMs),
+    payloadBytesPerRound: m((r) => r.payloadBytesPerRound),
+    wireBytesPerRound: m((r) => r.wireBytesPerRound),
+    cpuMsPerRound: m((r) => r.cpuMsPerRound),
+    rssMiB: m((r) => r.rssMiB),
+    heapMiB: m((r) => r.heapMiB),
+    externalMiB: m((r) => r.externalMiB),
+  };
+}
+
+/** A run that was not asked for: every figure NaN. */
+const EMPTY: RunFigures = {
+  mode: 'edge',
+  clients: 0,
+  connectMs: NaN,
+  failed: 0,
+  latencyMs: { p50: NaN, p99: NaN, max: NaN },
+  allUpdatedMs: NaN,
+  payloadBytesPerRound: NaN,
+  wireBytesPerRound: NaN,
+  cpuMsPerRound: NaN,
+  rssMiB: NaN,
+  heapMiB: NaN,
+  externalMiB: NaN,
+};
+
+/** Where the figures come from: they mean little without the machine. */
+function machine(): Record<string, unknown> {
+  return { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version, loadavg: loadavg() };
+}
+
+function option(args: string[], name: string, fallback: string): string {
+  const i = args.indexOf(name);
+  return i === -1 ? fallback : (args[i + 1] ?? fallback);
+}
+
+const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
+
+/** Runs the fan-out benchmark. */
+export async function main(args: string[]): Promise<void> {
+  const sizes = option(args, '--sizes', '100,1000,5000').split(',').map(Number);
+  const rounds = Number(option(args, '--rounds', '5'));
+  const clusters = Number(option(args, '--clusters', '1000'));
+  const modes = option(args, '--modes', 'floor,edge').split(',');
+  const repeat = Number(option(args, '--repeat', '1'));
+  const pki = await createTestPki();
+  const results: Array<{
+    clients: number;
+    edge: RunFigures;
+    floor: RunFigures;
+    runs: { edge: RunFigures[]; floor: RunFigures[] };
+  }> = [];
+  try {
+    const tlsDir = { server: pki.server.dir, client: pki.client.dir };
+    for (const clients of sizes) {
+      // Floor and edge alternate, so a noisy neighbour on the machine weighs on both alike.
+      const floors: RunFigures[] = [];
+      const edges: RunFigures[] = [];
+      for (let r = 0; r < repeat; r++) {
+        if (modes.includes('floor')) floors.push(await run('floor', clients, { clusters, rounds, tlsDir }));
+        if (modes.includes('edge')) edges.push(await run('edge', clients, { clusters, rounds, tlsDir }));
+      }
+      const floor = combine(floors);
+      const edge = combine(edges);
+      results.push({ clients, edge, floor, runs: { edge: edges, floor: floors } });
+      console.log(
+        `N=${clients}: edge all-updated ${fmt(edge.allUpdatedMs)} ms (floor ${fmt(floor.allUpdatedMs)} ms), ` +
+          `rss ${fmt(edge.rssMiB, 0)} MiB, heap ${fmt(edge.heapMiB, 0)} MiB ` +
+          `(floor ${fmt(floor.rssMiB, 0)} MiB, heap ${fmt(floor.heapMiB, 0)} MiB)`,
+      );
+    }
+  } finally {
+    await pki.cleanup();
+  }
+  printTable(results, clusters);
+  const dir = fileURLToPath(new URL('./results/', import.meta.url));
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    `${dir}edge-fanout.json`,
+    `${JSON.stringify({ date: new Date().toISOString(), clusters, rounds, repeat, machine: machine(), results }, null, 2)}\n`,
+  );
+}
+
+function printTable(
+  results: Array<{ clients: number; edge: RunFigures; floor: RunFigures }>,
+  clusters: number,
+): void {
+  const rows: string[][] = [
+    [
+      'N',
+      'who',
+      'p50 ms',
+      'p99 ms',
+      'max ms',
+      'all ms',
+      'payload B',
+      'wire B',
+      'cpu ms',
+      'rss MiB',
+      'connect s',
+    ],
+  ];
+  for (const { clients, edge, floor } of results) {
+    for (const f of [edge, floor]) {
+      rows.push([
+        String(clients),
+        f.mode,
+        fmt(f.latencyMs.p50),
+        fmt(f.latencyMs.p99),
+        fmt(f.latencyMs.max),
+        fmt(f.allUpdatedMs),
+        String(f.payloadBytesPerRound),
+        String(f.wireBytesPerRound),
+        fmt(f.cpuMsPerRound),
+        fmt(f.rssMiB, 0),
+        fmt(f.connectMs / 1000),
+      ]);
+    }
+    const r = (a: number, b: number): string => `${fmt(a / b, 2)}x`;
+    rows.push([
+      String(clients),
+      'ratio',
+      r(edge.latencyMs.p50, floor.latencyMs.p50),
+      r(edge.latencyMs.p99, floor.latencyMs.p99),
+      r(edge.latencyMs.max, floor.latencyMs.max),
+      r(edge.allUpdatedMs, floor.allUpdatedMs),
+      r(edge.payloadBytesPerRound, floor.payloadBytesPerRound),
+      r(edge.wireBytesPerRound, floor.wireBytesPerRound),
+      r(edge.cpuMsPerRound, floor.cpuMsPerRound),
+      r(edge.rssMiB, floor.rssMiB),
+      '',
+    ]);
+  }
+  const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
+  console.log(`\nedge-fanout: ${clusters} clusters, one endpoint change, time until every client ACKed it`);
+  for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
+  const at = (n: number) => results.find((x) => x.clients === n);
+  const thousand = at(1000);
+  const fiveK = at(5000);
+  console.log('\ntargets (2-core machine):');
+  if (thousand !== undefined) {
+    const ratio = thousand.edge.allUpdatedMs / thousand.floor.allUpdatedMs;
+    console.log(
+      `  1,000 Envoys updated in ≤ 2x the floor: ${fmt(ratio, 2)}x ${ratio <= 2 ? 'OK' : 'MISSED'}`,
+    );
+  }
+  if (fiveK !== undefined) {
+    const rss = fiveK.edge.rssMiB;
+    console.log(
+      `  5,000 streams in ≤ 600 MiB edge RSS:    ${fmt(rss, 0)} MiB ${rss <= 600 ? 'OK' : 'MISSED'}`,
+    );
+  }
+}
