@@ -1,4 +1,6 @@
-import { watch } from 'node:fs';
+import { watch, type FSWatcher } from 'node:fs';
+import { readdir, realpath, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { ErrorCode, SesameError, type Logger } from '@sesame/shared';
 
 /** A running watch; `close` stops it. */
@@ -7,27 +9,119 @@ export interface ManifestWatch {
 }
 
 /**
- * Calls `onChange` for any change under `dir` (recursive; on Linux, Node 20 does this with one inotify watch
- * per folder). Events are not filtered: a ConfigMap volume changes by swapping its `..data` link, and the
- * caller's holdoff coalesces bursts anyway. The caller reloads the whole folder.
+ * Calls `onChange` for any change under `dir`; the caller reloads the whole folder and its holdoff coalesces
+ * bursts. Each folder is watched on its own, not with `recursive: true`: on Linux, Node 20 emulates recursion
+ * with a watch per known file, which stays on a file's old inode once the file is replaced by a rename (how
+ * editors, `kubectl cp` and ConfigMap volumes write), so later replacements went unseen. A folder watch
+ * reports every entry created, renamed over, changed or removed in it. Events are not filtered: a ConfigMap
+ * volume changes by swapping its `..data` link.
  */
 export function watchManifests(options: {
   dir: string;
   logger: Logger;
   onChange: () => void;
 }): ManifestWatch {
-  let watcher: ReturnType<typeof watch>;
+  const watchers = new Map<string, FSWatcher>();
+  let closed = false;
+  let rescanning: Promise<void> | undefined;
+  let rescanAgain = false;
+
+  const watchFolder = (folder: string): void => {
+    const watcher = watch(folder, () => onEvent());
+    watcher.on('error', (err) => {
+      options.logger.warn({ err, dir: folder }, 'watching a manifests folder failed; changes may be missed');
+      watcher.close();
+      watchers.delete(folder);
+    });
+    watchers.set(folder, watcher);
+  };
+
+  // New folders appear and old ones go; keep one watch per folder that exists now.
+  const rescan = async (): Promise<void> => {
+    const folders = await listFolders(options.dir);
+    if (closed) return;
+    for (const [folder, watcher] of watchers) {
+      if (!folders.has(folder)) {
+        watcher.close();
+        watchers.delete(folder);
+      }
+    }
+    for (const folder of folders) {
+      if (!watchers.has(folder)) {
+        try {
+          watchFolder(folder);
+          // A folder that appeared between the scan and its watch may already hold files.
+          options.onChange();
+        } catch {
+          // It went away again; the next event rescans.
+        }
+      }
+    }
+  };
+
+  const scheduleRescan = (): void => {
+    if (rescanning !== undefined) {
+      rescanAgain = true;
+      return;
+    }
+    rescanning = rescan()
+      .catch((err: unknown) =>
+        options.logger.warn({ err, dir: options.dir }, 'rescanning the manifests folder failed'),
+      )
+      .finally(() => {
+        rescanning = undefined;
+        if (rescanAgain && !closed) {
+          rescanAgain = false;
+          scheduleRescan();
+        }
+      });
+  };
+
+  function onEvent(): void {
+    if (closed) return;
+    options.onChange();
+    scheduleRescan();
+  }
+
   try {
-    watcher = watch(options.dir, { recursive: true }, () => options.onChange());
+    watchFolder(options.dir);
   } catch (err) {
     const message = `manifests folder ${options.dir}: ${(err as Error).message}`;
     throw new SesameError(ErrorCode.ManifestInvalid, message, { cause: err });
   }
-  watcher.on('error', (err) => {
-    options.logger.warn(
-      { err, dir: options.dir },
-      'watching the manifests folder failed; changes may be missed',
-    );
-  });
-  return { close: () => watcher.close() };
+  scheduleRescan();
+  return {
+    close: () => {
+      closed = true;
+      for (const watcher of watchers.values()) watcher.close();
+      watchers.clear();
+    },
+  };
+}
+
+/** Every folder under `root` (itself included), following linked folders once each. */
+async function listFolders(root: string): Promise<Set<string>> {
+  const found = new Set<string>([root]);
+  const seen = new Set<string>();
+  const walk = async (folder: string): Promise<void> => {
+    const real = await realpath(folder).catch(() => undefined);
+    if (real === undefined || seen.has(real)) return;
+    seen.add(real);
+    const entries = await readdir(folder, { withFileTypes: true }).catch(() => []);
+    for (const entry of entries) {
+      const path = join(folder, entry.name);
+      const isFolder =
+        entry.isDirectory() ||
+        (entry.isSymbolicLink() &&
+          (await stat(path)
+            .then((s) => s.isDirectory())
+            .catch(() => false)));
+      if (isFolder) {
+        found.add(path);
+        await walk(path);
+      }
+    }
+  };
+  await walk(root);
+  return found;
 }
