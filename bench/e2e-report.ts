@@ -190,7 +190,7 @@ const escape = (text: string): string => text.replace(/&/g, '&amp;').replace(/</
 export function propagationSvg(results: E2eResults): string {
   const panels = new Map<string, RunResult[]>();
   for (const run of [...results.runs].sort(order)) {
-    const key = `${run.source === 'kube' ? 'Kubernetes API' : 'manifests folder'}, ${run.bus.toUpperCase()} bus`;
+    const key = `${run.source === 'kube' ? 'Kubernetes API' : 'manifests folder'}, ${run.bus === 'nats' ? 'NATS' : 'Redis'} bus`;
     panels.set(key, [...(panels.get(key) ?? []), run]);
   }
   const all = results.runs.flatMap((r) => r.changes.flatMap((c) => [c.perEnvoyMs.p99, c.perEnvoyMs.p50]));
@@ -200,7 +200,7 @@ export function propagationSvg(results: E2eResults): string {
   const panelHeight = 250;
   const left = 70;
   const plotWidth = width - left - 210;
-  const plotHeight = panelHeight - 70;
+  const plotHeight = panelHeight - 80;
   const out: string[] = [];
   const height = 40 + panels.size * panelHeight;
   out.push(
@@ -240,8 +240,11 @@ export function propagationSvg(results: E2eResults): string {
           `<circle cx="${x + bar / 2}" cy="${y(c.perEnvoyMs.p50)}" r="3" fill="#000"/>`,
         );
       });
-      const label = `${run.proxies.toLocaleString('en-US')} proxies × ${run.envoys.toLocaleString('en-US')} Envoys`;
-      out.push(`<text x="${x0 + groupWidth / 2}" y="${y(lo) + 16}" text-anchor="middle">${label}</text>`);
+      const cx = x0 + groupWidth / 2;
+      out.push(
+        `<text x="${cx}" y="${y(lo) + 15}" text-anchor="middle">${run.proxies.toLocaleString('en-US')} HTTPProxies</text>`,
+        `<text x="${cx}" y="${y(lo) + 29}" text-anchor="middle">× ${run.envoys.toLocaleString('en-US')} Envoys</text>`,
+      );
     });
     top += panelHeight;
   }

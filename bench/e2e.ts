@@ -1,5 +1,5 @@
 // `npm run bench -- e2e [--proxies 1000,10000] [--envoys 300,3000] [--bus nats,redis] [--source folder,kube]
-// [--rounds 5] [--holdoff-ms 100] [--holdoff-max-ms 500] [--batch 100] [--fresh]`: the split control plane end to end, as
+// [--rounds 5] [--holdoff-ms 100] [--holdoff-max-ms 500] [--batch 100] [--fleet-heap-mb 4096] [--fresh]`: the split control plane end to end, as
 // processes on this machine. A watcher (reading a manifests folder, or the test Kubernetes API server), a bus
 // (nats-server or redis-server), three edges and a fleet of simulated Envoys in a process of their own (ADS,
 // ACKs, one mutual-TLS connection and node id each). For an endpoint change, an HTTPProxy change and a TLS
@@ -44,6 +44,8 @@ interface Options {
   readonly roundTimeoutMs: number;
   /** Envoys connecting at once. */
   readonly batch: number;
+  /** Heap limit of the fleet process: a tighter one makes it collect garbage (big responses) sooner. */
+  readonly fleetHeapMb: number;
   readonly fresh: boolean;
 }
 
@@ -79,6 +81,7 @@ function parseOptions(args: readonly string[]): Options {
     holdoffMaxMs: numbers('--holdoff-max-ms', '500')[0] ?? 500,
     roundTimeoutMs: numbers('--round-timeout-ms', '600000')[0] ?? 600_000,
     batch: numbers('--batch', '100')[0] ?? 100,
+    fleetHeapMb: numbers('--fleet-heap-mb', '4096')[0] ?? 4096,
     fresh: args.includes('--fresh'),
   };
 }
@@ -203,7 +206,7 @@ async function runDeployment(
           idPrefix: 'e2e',
           batch: 100,
         },
-        { heapMb: 16_384 },
+        { heapMb: options.fleetHeapMb },
       );
       try {
         const { ms: fleetConnectMs } = await fleet.start();

@@ -4,9 +4,10 @@
 // publication each Envoy holds and can tell "older" from "newer" although versions are content hashes.
 //
 // Each generation is a new file (`gen-<N>.json`, its EndpointSlices named after N); the one before the previous
-// is then removed. Two generations side by side are a consistent cluster whose marker is the newer one, and a
-// folder read that races with a removal still finds one complete generation. Replacing one file in place
-// would be simpler, if the folder source saw every replacement: see folder-source.test.ts.
+// is then removed, so the stream creates and deletes objects as well as changing them. Two generations side by
+// side are a consistent cluster whose marker is the newer one, and a folder read that races with a removal
+// (the loader drops a listed file that is gone when it reads it) still finds one complete generation.
+// Replacing a file in place is covered by folder-source.test.ts.
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { TypeUrl } from '@sesame/shared';
