@@ -1,9 +1,10 @@
-import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, symlink, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ErrorCode } from '@sesame/shared';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { loadManifests } from './load-manifests.js';
+import { loadManifests, MAX_LOAD_ATTEMPTS } from './load-manifests.js';
+import { NODE_FS, type ManifestFs } from './manifest-files.js';
 
 describe('loadManifests', () => {
   let dir: string;
@@ -140,6 +141,87 @@ describe('loadManifests', () => {
     await expect(loadManifests(join(dir, 'absent'))).rejects.toMatchObject({
       code: ErrorCode.ManifestInvalid,
       message: expect.stringContaining('absent') as string,
+    });
+  });
+
+  describe('while files vanish between the listing and their reads', () => {
+    const svc = (name: string): string => `apiVersion: v1\nkind: Service\nmetadata: {name: ${name}}\n`;
+    const names = (loaded: Awaited<ReturnType<typeof loadManifests>>): string[] =>
+      loaded.objects.map((o) => (o.manifest['metadata'] as { name: string }).name);
+
+    /** The real file system with hooks around listings and reads (file names relative to `dir`). */
+    const hooked = (hooks: {
+      list?: (entries: string[]) => string[];
+      read?: (file: string, read: () => Promise<string>) => Promise<string>;
+    }) => {
+      let listings = 0;
+      const fs: ManifestFs = {
+        ...NODE_FS,
+        readdir: async (d) => {
+          listings++;
+          const entries = await NODE_FS.readdir(d);
+          return hooks.list?.(entries) ?? entries;
+        },
+        readFile: (path) =>
+          hooks.read?.(path.slice(dir.length + 1), () => NODE_FS.readFile(path)) ?? NODE_FS.readFile(path),
+      };
+      return { fs, listings: () => listings };
+    };
+
+    it('reads a file that is being replaced when the loader reaches it in its new version', async () => {
+      await write('a.yaml', svc('a'));
+      await write('b.yaml', svc('b-old'));
+      let replaced = false;
+      // The writer removes b.yaml, the loader's read of it fails, then the writer puts the new version in place.
+      const { fs, listings } = hooked({
+        read: async (file, read) => {
+          if (file !== 'b.yaml' || replaced) return read();
+          replaced = true;
+          await unlink(join(dir, 'b.yaml'));
+          try {
+            return await read();
+          } finally {
+            await writeFile(join(dir, 'b.yaml'), svc('b-new'));
+          }
+        },
+      });
+      const loaded = await loadManifests(dir, { fs });
+      expect(names(loaded)).toEqual(['a', 'b-new']);
+      expect(loaded.diagnostics).toEqual([]);
+      expect(listings()).toBe(2);
+    });
+
+    it('leaves out, without a diagnostic, a file deleted after the listing', async () => {
+      await write('a.yaml', svc('a'));
+      await write('b.yaml', svc('b'));
+      const { fs, listings } = hooked({
+        read: async (file, read) => {
+          if (file === 'a.yaml') await rm(join(dir, 'b.yaml'), { force: true });
+          return read();
+        },
+      });
+      const loaded = await loadManifests(dir, { fs });
+      expect(names(loaded)).toEqual(['a']);
+      expect(loaded.diagnostics).toEqual([]);
+      expect(listings()).toBe(2);
+    });
+
+    it('gives up, with a stable code, when a listed name is gone on every pass', async () => {
+      await write('a.yaml', svc('a'));
+      const { fs, listings } = hooked({ list: (entries) => [...entries, 'ghost.yaml'] });
+      await expect(loadManifests(dir, { fs })).rejects.toMatchObject({
+        code: ErrorCode.ManifestInvalid,
+        message: expect.stringContaining('ghost.yaml') as string,
+      });
+      expect(listings()).toBe(MAX_LOAD_ATTEMPTS);
+    });
+
+    it('skips a dangling link at once: it is there, it just is no manifest', async () => {
+      await write('a.yaml', svc('a'));
+      await symlink(join(dir, 'nowhere.yaml'), join(dir, 'dangling.yaml'));
+      const { fs, listings } = hooked({});
+      expect(names(await loadManifests(dir, { fs }))).toEqual(['a']);
+      expect(listings()).toBe(1);
     });
   });
 });

@@ -1,11 +1,10 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
-import { extname, join, sep } from 'node:path';
+import { extname, join } from 'node:path';
 import { ErrorCode, SesameError } from '@sesame/shared';
 import { isNode, LineCounter, parseAllDocuments, type Document } from 'yaml';
-import { compareStrings } from '../util/order.js';
 import type { Diagnostic, KubeObject } from '../kube/object.js';
 import { jsonErrorOffset } from './json-error.js';
 import { isFields } from '../kube/read.js';
+import { isMissing, manifestFiles, NODE_FS, VanishedError, type ManifestFs } from './manifest-files.js';
 
 /** What a source read: the objects, and the problems that kept others out. */
 export interface LoadedObjects {
@@ -13,24 +12,45 @@ export interface LoadedObjects {
   readonly diagnostics: Diagnostic[];
 }
 
-const MANIFEST_EXTENSIONS = new Set(['.yaml', '.yml', '.json']);
+/** How many passes over a folder whose files keep vanishing under the read before the load gives up. */
+export const MAX_LOAD_ATTEMPTS = 5;
 
 /**
  * Reads every `*.yaml`, `*.yml` and `*.json` file under `dir` (recursively, in sorted order, skipping
  * dot-files and dot-folders such as a ConfigMap volume's `..data` copies). YAML files may hold many
  * documents; `kind: List` objects are unpacked. Each object remembers its file and line. A file that does
- * not parse is reported and skipped; only a missing or unreadable `dir` rejects.
+ * not parse is reported and skipped; only a missing or unreadable `dir` rejects, or one whose files keep
+ * vanishing between its listing and their reads for MAX_LOAD_ATTEMPTS passes.
  */
-export async function loadManifests(dir: string): Promise<LoadedObjects> {
-  const files = await manifestFiles(dir);
+export async function loadManifests(dir: string, options: { fs?: ManifestFs } = {}): Promise<LoadedObjects> {
+  const fs = options.fs ?? NODE_FS;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await loadOnce(dir, fs);
+    } catch (err) {
+      if (!(err instanceof VanishedError)) throw err;
+      // A file listed but gone when read was deleted, or is being replaced (removed, then written again).
+      // Publishing without it would drop live objects for a while, so list and read the whole folder again:
+      // a deleted file is then absent from the listing, a replaced one is read in its new version.
+      if (attempt >= MAX_LOAD_ATTEMPTS) {
+        const message = `manifests folder ${dir}: files kept vanishing while it was read (${err.message})`;
+        throw new SesameError(ErrorCode.ManifestInvalid, message, { cause: err });
+      }
+    }
+  }
+}
+
+async function loadOnce(dir: string, fs: ManifestFs): Promise<LoadedObjects> {
+  const files = await manifestFiles(dir, fs);
   const objects: KubeObject[] = [];
   const diagnostics: Diagnostic[] = [];
   for (const relative of files) {
     const file = join(dir, relative);
     let text: string;
     try {
-      text = await readFile(file, 'utf8');
+      text = await fs.readFile(file);
     } catch (err) {
+      if (isMissing(err)) throw new VanishedError(file);
       diagnostics.push(fileProblem(file, 0, `cannot read file: ${(err as Error).message}`));
       continue;
     }
@@ -39,30 +59,6 @@ export async function loadManifests(dir: string): Promise<LoadedObjects> {
     diagnostics.push(...parsed.diagnostics);
   }
   return { objects, diagnostics };
-}
-
-async function manifestFiles(dir: string): Promise<string[]> {
-  let entries: string[];
-  try {
-    if (!(await stat(dir)).isDirectory()) throw new Error('not a directory');
-    entries = await readdir(dir, { recursive: true });
-  } catch (err) {
-    throw new SesameError(ErrorCode.ManifestInvalid, `manifests folder ${dir}: ${(err as Error).message}`, {
-      cause: err,
-    });
-  }
-  const files: string[] = [];
-  for (const entry of entries) {
-    if (!MANIFEST_EXTENSIONS.has(extname(entry).toLowerCase())) continue;
-    if (entry.split(sep).some((segment) => segment.startsWith('.'))) continue;
-    // stat follows symbolic links, so a link to a manifest counts as a manifest.
-    const isFile = await stat(join(dir, entry)).then(
-      (s) => s.isFile(),
-      () => false,
-    );
-    if (isFile) files.push(entry);
-  }
-  return files.sort(compareStrings);
 }
 
 function parseYaml(file: string, text: string): LoadedObjects {

@@ -2,74 +2,19 @@
 // plaintext or server-only TLS. The end-to-end case runs a real @grpc/grpc-js-xds client (in a child process,
 // so its bootstrap and global registration do not leak) against two real gRPC backends: weighted routes and
 // a header-matched route must land as configured, and the client must never NACK.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { Server, ServerCredentials, status, type sendUnaryData, type ServerUnaryCall } from '@grpc/grpc-js';
-import { createLogger, createMemoryBus, formatHostPort, TypeUrl, type HostPort } from '@sesame/shared';
+import { status } from '@grpc/grpc-js';
+import { createLogger, createMemoryBus, TypeUrl } from '@sesame/shared';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestPki, type TestPki } from '../../../../test/tls/pki.js';
 import { ScriptedAdsClient } from '../../../../test/xds/ads-client.js';
 import { startEdgeHarness, type EdgeHarness } from '../../../../test/xds/edge-harness.js';
 import { apiListener, grpcBackend, grpcRouteConfig } from '../../../../test/xds/grpc-view.js';
-import { WHO_METHOD } from '../../../../test/xds/grpc-xds-client.js';
+import { runXdsClient, startWhoBackend } from '../../../../test/xds/grpc-xds-client.js';
 import { listener, secret, snapshotOf } from '../../../../test/xds/resources.js';
 import { createEdge } from '../index.js';
 
-const CLIENT_SCRIPT = fileURLToPath(new URL('../../../../test/xds/grpc-xds-client.ts', import.meta.url));
 const ENVOY_NODE = { id: 'pretends-to-be-envoy', user_agent_name: 'envoy' };
-
-/** A gRPC server on 127.0.0.1:0 that answers WHO_METHOD with its name. */
-async function startBackend(name: string): Promise<{ address: HostPort; close(): void }> {
-  const server = new Server();
-  server.register(
-    WHO_METHOD,
-    (_call: ServerUnaryCall<Buffer, Buffer>, callback: sendUnaryData<Buffer>) =>
-      callback(null, Buffer.from(name)),
-    (b: Buffer) => b,
-    (b: Buffer) => b,
-    'unary',
-  );
-  const port = await new Promise<number>((resolve, reject) =>
-    server.bindAsync('127.0.0.1:0', ServerCredentials.createInsecure(), (err, p) =>
-      err === null ? resolve(p) : reject(err),
-    ),
-  );
-  return { address: { host: '127.0.0.1', port }, close: () => server.forceShutdown() };
-}
-
-/** Runs the grpc-js-xds client process; resolves with its per-step counts. */
-function runXdsClient(
-  xdsServer: HostPort,
-  target: string,
-  plan: ReadonlyArray<{ calls: number; metadata?: Record<string, string> }>,
-): Promise<Array<Record<string, number>>> {
-  const bootstrap = {
-    xds_servers: [
-      {
-        server_uri: formatHostPort(xdsServer),
-        channel_creds: [{ type: 'insecure' }],
-        server_features: ['xds_v3'],
-      },
-    ],
-    node: { id: 'proxyless-e2e', cluster: 'apps', locality: {} },
-  };
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', CLIENT_SCRIPT, target, JSON.stringify(plan)], {
-      env: { ...process.env, GRPC_XDS_BOOTSTRAP_CONFIG: JSON.stringify(bootstrap) },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let out = '';
-    let err = '';
-    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.once('error', reject);
-    child.once('exit', (code) => {
-      if (code === 0) resolve(JSON.parse(out) as Array<Record<string, number>>);
-      else reject(new Error(`grpc-js-xds client exited with ${code}: ${err}`));
-    });
-  });
-}
 
 describe('proxyless port', () => {
   let h: EdgeHarness;
@@ -113,7 +58,7 @@ describe('proxyless port', () => {
   });
 
   it('routes a real grpc-js-xds client by weight and by header, and the client never NACKs', async () => {
-    const [a, b] = await Promise.all([startBackend('backend-a'), startBackend('backend-b')]);
+    const [a, b] = await Promise.all([startWhoBackend('backend-a'), startWhoBackend('backend-b')]);
     try {
       await h.publish([
         apiListener('echo.test', 'echo-routes'),
@@ -133,7 +78,9 @@ describe('proxyless port', () => {
         secret('default/tls/abc'),
       ]);
       const responsesBefore = await h.metric('sesame_xds_responses_total', { type: 'lds' });
-      const [weighted, canary] = await runXdsClient(h.edge.proxylessAddress!, 'xds:///echo.test', [
+      const {
+        steps: [weighted, canary],
+      } = await runXdsClient(h.edge.proxylessAddress!, 'xds:///echo.test', [
         { calls: 200 },
         { calls: 50, metadata: { 'x-variant': 'canary' } },
       ]);
