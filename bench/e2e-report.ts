@@ -47,6 +47,20 @@ export interface RunResult {
   /** At the end of the run, and at the peak, in MiB. */
   readonly rssMiB: Readonly<Record<string, number>>;
   readonly peakRssMiB: Readonly<Record<string, number>>;
+  /** kill -9 of one edge with its share of the Envoys connected (absent in runs from before it was measured). */
+  readonly edgeKill?: EdgeKillResult;
+}
+
+/** What killing an edge cost: its Envoys reconnect to the others, and every Envoy converges. */
+export interface EdgeKillResult {
+  /** Envoys connected to the killed edge. */
+  readonly envoysMoved: number;
+  /** kill → every Envoy connected to a surviving edge. */
+  readonly reconnectedMs: number;
+  /** kill → every Envoy ACKed the latest version of every type. */
+  readonly convergedMs: number;
+  /** Responses carrying an older marker than one already ACKed (must be 0). */
+  readonly violations: number;
 }
 
 /** The results file. */
@@ -149,6 +163,7 @@ export function processTable(results: E2eResults): string {
       'fleet connect s',
       'per Envoy MiB',
       'RSS MiB (watcher / bus / edges / fleet)',
+      'edge kill -9: Envoys moved / reconnected s / converged s',
     ],
   ];
   for (const run of [...results.runs].sort(order)) {
@@ -170,6 +185,10 @@ export function processTable(results: E2eResults): string {
       fmt(run.fleetConnectMs / 1000, 1),
       fmt(run.fullStateBytesPerEnvoy / 2 ** 20, 1),
       `${fmt(rss['watcher'] ?? NaN)} / ${fmt(rss['bus'] ?? NaN)} / ${edges} / ${fmt(rss['fleet'] ?? NaN)}`,
+      run.edgeKill === undefined
+        ? '-'
+        : `${run.edgeKill.envoysMoved} / ${fmt(run.edgeKill.reconnectedMs / 1000, 1)} / ${fmt(run.edgeKill.convergedMs / 1000, 1)}` +
+          (run.edgeKill.violations > 0 ? ` (${run.edgeKill.violations} older versions sent!)` : ''),
     ]);
   }
   return table(rows);

@@ -11,9 +11,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import os from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startFleetProcess, type FleetHandle } from '../test/fleet/index.js';
+import { startFleetProcess, waitForFleet, type FleetHandle, type FleetSummary } from '../test/fleet/index.js';
 import { childPids, processStats, scrapeMetric } from '../test/faults/processes.js';
-import { createTopology, type Topology } from '../test/faults/topology.js';
+import { createTopology, killHard, type Topology } from '../test/faults/topology.js';
 import {
   CHANGE_KINDS,
   clusterSize,
@@ -30,6 +30,7 @@ import {
   stats,
   type ChangeResult,
   type E2eResults,
+  type EdgeKillResult,
   type RunResult,
 } from './e2e-report.js';
 
@@ -155,6 +156,40 @@ async function timeChanges(
   };
 }
 
+/** Every Envoy on a live edge, and on one version of each type (the latest: nothing changes meanwhile). */
+function converged(summary: FleetSummary, victim: string): boolean {
+  if (summary.connected !== summary.envoys || (summary.servers[victim] ?? 0) > 0) return false;
+  return Object.values(summary.accepted).every(
+    (byVersion) => Object.keys(byVersion).length === 1 && Object.values(byVersion)[0] === summary.envoys,
+  );
+}
+
+/** kill -9 of the first live edge: time until its Envoys are on the others and every Envoy converged. */
+async function killEdge(topology: Topology, fleet: FleetHandle, timeoutMs: number): Promise<EdgeKillResult> {
+  const victim = topology.edges.find((e) => e.process.child.exitCode === null);
+  if (victim === undefined) throw new Error('no live edge to kill');
+  const before = await fleet.summary();
+  const killedAt = performance.now();
+  await killHard(victim);
+  const reconnected = await waitForFleet(
+    fleet,
+    (s) => s.connected === s.envoys && (s.servers[victim.xds] ?? 0) === 0,
+    { timeoutMs, what: 'every Envoy on a surviving edge', intervalMs: 50 },
+  );
+  const reconnectedMs = performance.now() - killedAt;
+  const after = await waitForFleet(fleet, (s) => converged(s, victim.xds), {
+    timeoutMs,
+    what: 'every Envoy converged after the kill',
+    intervalMs: 50,
+  });
+  return {
+    envoysMoved: before.servers[victim.xds] ?? 0,
+    reconnectedMs,
+    convergedMs: Math.max(reconnectedMs, performance.now() - killedAt),
+    violations: after.violations + reconnected.violations - before.violations,
+  };
+}
+
 /** One deployment: the watcher and edges start once, then each fleet size runs against them. */
 async function runDeployment(
   sourceKind: 'folder' | 'kube',
@@ -227,6 +262,14 @@ async function runDeployment(
           Object.fromEntries(
             [...pids].map(([name, pid]) => [name, (processStats(pid)?.[pick] ?? NaN) / 2 ** 20]),
           );
+        const rssMiB = mib('rssBytes');
+        const peakRssMiB = mib('peakRssBytes');
+        process.stderr.write(`e2e: kill -9 of an edge with ${envoys} Envoys connected\n`);
+        const edgeKill = await killEdge(topology, fleet, options.roundTimeoutMs);
+        process.stderr.write(
+          `  ${edgeKill.envoysMoved} Envoys moved: reconnected in ${edgeKill.reconnectedMs.toFixed(0)} ms, ` +
+            `converged in ${edgeKill.convergedMs.toFixed(0)} ms\n`,
+        );
         results.push({
           source: sourceKind,
           bus,
@@ -238,12 +281,15 @@ async function runDeployment(
           fleetConnectMs,
           fullStateBytesPerEnvoy: connected.bytes / envoys,
           changes,
-          rssMiB: mib('rssBytes'),
-          peakRssMiB: mib('peakRssBytes'),
+          rssMiB,
+          peakRssMiB,
+          edgeKill,
         });
       } finally {
         await fleet.close();
       }
+      // Three edges again for the next fleet.
+      while (topology.edgeAddresses().length < 3) await topology.startEdge();
     }
   } finally {
     await topology?.close();
