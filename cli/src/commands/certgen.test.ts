@@ -71,6 +71,7 @@ describe('sesame certgen', () => {
       ['--ca-days', 'SESAME_CA_DAYS'],
       ['--key-size', 'SESAME_KEY_SIZE'],
       ['--renew-before', 'SESAME_RENEW_BEFORE'],
+      ['--ca-overlap', 'SESAME_CA_OVERLAP'],
       ['--edge-dns', 'SESAME_EDGE_DNS'],
       ['--edge-ip', 'SESAME_EDGE_IP'],
     ]) {
@@ -87,6 +88,7 @@ describe('sesame certgen', () => {
     [['--out-dir', 'x', '--kubeconfig', 'k'], '--kubeconfig: only applies with --kube'],
     [['--yaml', '--rotate-ca'], '--rotate-ca: needs --out-dir or --kube'],
     [['--out-dir', 'x', '--days', '20'], '--days: must exceed --renew-before (30)'],
+    [['--out-dir', 'x', '--ca-overlap', 'soon'], '--ca-overlap:'],
   ])('refuses %j in one line', async (args, message) => {
     const run = await sesame(['certgen', ...args]);
     expect(run.code).toBe(2);
@@ -111,7 +113,10 @@ describe('sesame certgen', () => {
       'previous.crt',
       'previous.key',
     ]);
-    const retire = await sesame(['certgen', '--out-dir', out]);
+    const early = await sesame(['certgen', '--out-dir', out]);
+    expect(report(early.stdout).map((line) => line[1])).toEqual(['kept', 'kept', 'kept']);
+    expect(early.stdout).toContain('the previous CA stays trusted until');
+    const retire = await sesame(['certgen', '--out-dir', out, '--ca-overlap', '0']);
     expect(report(retire.stdout).map((line) => line[1])).toEqual(['updated', 'updated', 'updated']);
     expect(retire.stdout).toContain('previous CA retired');
   });

@@ -35,9 +35,10 @@ CronJob with --kube.
 CA rotation takes two runs. --rotate-ca issues a new CA that signs new leaves,
 and every ca.crt trusts both CAs; each leaf also carries the new CA cross-signed
 by the old one, so peers that have not picked up their new files yet still
-accept it. A later run, once every leaf is signed by the new CA, retires the
-old one: run it after every pod has picked up the new files (the next daily
-run does). A CA within --renew-before days of its end is rotated the same way.`;
+accept it. A later run, once every leaf is signed by the new CA and at least
+--ca-overlap hours have passed since the last one was issued, retires the old
+one: every pod must have picked up the new files by then (the next daily run
+does it). A CA within --renew-before days of its end is rotated the same way.`;
 
 /** `sesame certgen`: the CA, the edge server certificate and the Envoy client certificate. */
 export function certgenCommand(program: Command): void {
@@ -75,6 +76,13 @@ export function certgenCommand(program: Command): void {
     .addOption(flag('--ca-days <n>', 'lifetime of the CA, in days', '3650'))
     .addOption(flag('--key-size <bits>', 'RSA key size', '2048'))
     .addOption(flag('--renew-before <days>', 're-issue certificates that expire sooner than this', '30'))
+    .addOption(
+      flag(
+        '--ca-overlap <hours>',
+        'keep trusting the previous CA this long after the leaves moved to the new one',
+        '1',
+      ),
+    )
     .addOption(listFlag('--edge-dns <name>', 'extra DNS name for the edge certificate (repeatable)'))
     .addOption(listFlag('--edge-ip <ip>', 'IP address for the edge certificate (repeatable)'))
     .addOption(logLevelFlag())
@@ -151,6 +159,7 @@ function parseCertgenConfig(raw: Record<string, unknown>): Result<Readonly<Certg
   const caDays = int('--ca-days', 'caDays');
   const keySize = int('--key-size', 'keySize');
   const renewBeforeDays = int('--renew-before', 'renewBefore');
+  const caOverlapHours = int('--ca-overlap', 'caOverlap');
   if (days === 0) p.add('--days', 'must be at least 1');
   if (keySize !== undefined && keySize < 2048) p.add('--key-size', 'must be at least 2048');
   if (renewBeforeDays !== undefined) {
@@ -173,6 +182,7 @@ function parseCertgenConfig(raw: Record<string, unknown>): Result<Readonly<Certg
     caDays: caDays!,
     keySize: keySize!,
     renewBeforeDays: renewBeforeDays!,
+    caOverlapHours: caOverlapHours!,
     edgeDns: raw['edgeDns'] as string[],
     edgeIps: raw['edgeIp'] as string[],
   }));

@@ -21,7 +21,14 @@ let newLeaf: FoundLeaf;
 function plan(overrides: Partial<Omit<Plan, 'options'>> = {}): Plan {
   const options = resolveCertificateOptions({ now: NOW, keySource });
   if (!options.ok) throw new Error(options.errors.join('; '));
-  return { options: options.value, overwrite: false, renewBeforeDays: 30, rotateCa: false, ...overrides };
+  return {
+    options: options.value,
+    overwrite: false,
+    renewBeforeDays: 30,
+    rotateCa: false,
+    caOverlapMs: 0,
+    ...overrides,
+  };
 }
 
 function leaf(ca: CertificatePair): FoundLeaf {

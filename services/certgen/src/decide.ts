@@ -1,6 +1,6 @@
 import { X509Certificate } from 'node:crypto';
 import { caExpiresSoon, caProblem, isComplete, leafProblem, signedBy } from './inspect.js';
-import { createCa, issueLeaf, type CertificatePair, type LeafProfile } from './issue.js';
+import { createCa, issuedAt, issueLeaf, type CertificatePair, type LeafProfile } from './issue.js';
 import type { ResolvedCertificateOptions } from './options.js';
 import { joinPem, pemCertificates } from './pem.js';
 import type { CaState, FoundCa, FoundLeaf, LeafMaterial, PreviousCa } from './store.js';
@@ -16,6 +16,8 @@ export interface Plan {
   readonly renewBeforeDays: number;
   /** Start a CA rotation unless one is under way (then this run continues it). */
   readonly rotateCa: boolean;
+  /** How long the previous CA stays trusted, at least, after the last leaf moved to the new one. */
+  readonly caOverlapMs: number;
 }
 
 /** The state an object should be in, what that means for the report, and whether it must be written. */
@@ -82,6 +84,13 @@ export function decideCa(found: FoundCa, leaves: readonly FoundLeaf[], plan: Pla
       return rotate(current, 'continuing an interrupted rotation');
     }
     if (leaves.every((leaf) => signedBy(leaf.certPem, current.certPem))) {
+      // Peers pick up new files some time after they are written (a mounted Secret: a minute or two); one
+      // still presenting a leaf of the previous CA would be refused once that CA is no longer trusted.
+      const retireAt = new Date(newestIssue(leaves).getTime() + plan.caOverlapMs);
+      if (retireAt.getTime() > now.getTime()) {
+        const reason = `rotation under way: the previous CA stays trusted until ${retireAt.toISOString()} (--ca-overlap)`;
+        return { next: { current, previous }, action: 'kept', reason, write: false };
+      }
       const reason = 'previous CA retired: every leaf is signed by this one';
       return { next: { current }, action: 'updated', reason, write: true };
     }
@@ -95,6 +104,16 @@ export function decideCa(found: FoundCa, leaves: readonly FoundLeaf[], plan: Pla
   if (plan.rotateCa) return rotate(current, 'rotation requested');
   if (expiring !== undefined) return rotate(current, expiring);
   return { next: { current }, action: 'kept', reason: undefined, write: false };
+}
+
+/** When the most recently issued leaf was issued (leaves here are readable: they are signed by the CA). */
+function newestIssue(leaves: readonly FoundLeaf[]): Date {
+  let newest = 0;
+  for (const leaf of leaves) {
+    if (leaf.certPem === undefined) continue;
+    newest = Math.max(newest, issuedAt(new Date(new X509Certificate(leaf.certPem).validFrom)).getTime());
+  }
+  return new Date(newest);
 }
 
 /** The previous CA as a signer, when its key is there and it can still sign (for the cross-signed chain). */

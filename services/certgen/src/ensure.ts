@@ -36,6 +36,8 @@ export interface ReconcileOptions extends CertificateOptions {
   readonly renewBeforeDays?: number;
   /** Start a CA rotation (or continue the one under way): see `decideCa`. */
   readonly rotateCa?: boolean;
+  /** Hours the previous CA stays trusted, at least, after the leaves moved to the new one (default 1). */
+  readonly caOverlapHours?: number;
 }
 
 /** Options of `ensureCertificates`. */
@@ -66,6 +68,10 @@ function plan(options: ReconcileOptions, more: readonly string[] = []): Plan {
       }
     }
   }
+  const caOverlapHours = options.caOverlapHours ?? 1;
+  if (!Number.isFinite(caOverlapHours) || caOverlapHours < 0) {
+    errors.push(`caOverlapHours must be a number of hours >= 0, got ${String(caOverlapHours)}`);
+  }
   if (!resolved.ok || errors.length > 0) {
     throw new SesameError(ErrorCode.ConfigInvalid, `invalid certificate options: ${errors.join('; ')}`);
   }
@@ -74,6 +80,7 @@ function plan(options: ReconcileOptions, more: readonly string[] = []): Plan {
     overwrite: options.overwrite ?? false,
     renewBeforeDays,
     rotateCa: options.rotateCa ?? false,
+    caOverlapMs: caOverlapHours * 60 * 60 * 1000,
   };
 }
 

@@ -5,6 +5,11 @@ const DAY_MS = 24 * 60 * 60 * 1000;
 /** Backdating absorbs clock skew between the issuer and the peers that check the certificate. */
 const BACKDATE_MS = 60 * 60 * 1000;
 
+/** When a certificate of ours was issued: its notBefore, undoing the backdating. */
+export function issuedAt(notBefore: Date): Date {
+  return new Date(notBefore.getTime() + BACKDATE_MS);
+}
+
 /** The common name of the edge certificate and the DNS name Envoys check it for. */
 export const EDGE_NAME = 'sesame-xds';
 /** The common name and DNS name of the Envoy client certificate. */

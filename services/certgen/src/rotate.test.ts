@@ -28,6 +28,9 @@ afterEach(async () => {
 const ensure = (options: ReconcileOptions = {}): Promise<CertificateOutcome[]> =>
   ensureCertificates({ outDir: dir, keySource, ...options });
 
+/** A run after the overlap (default 1 hour) has passed. */
+const later = (): Date => new Date(Date.now() + 2 * 60 * 60 * 1000);
+
 const actions = (outcomes: readonly CertificateOutcome[]): string[] => outcomes.map((o) => o.action);
 const read = (path: string): Promise<string> => readFile(path, 'utf8');
 const x509 = (pem: string): X509Certificate => new X509Certificate(pem);
@@ -74,8 +77,17 @@ describe('CA rotation in an out-dir', () => {
       expect(signedBy(cross!, oldCa)).toBe(true);
     }
 
-    // Asking again does not start another rotation: it finishes this one.
-    const phase2 = await ensure({ rotateCa: true });
+    // A run right after phase 1 (a retried Job, say) keeps trusting the old CA: peers may not have the new
+    // files yet.
+    const early = await ensure({ rotateCa: true });
+    expect(actions(early)).toEqual(['kept', 'kept', 'kept']);
+    expect(early[0]?.reason).toMatch(
+      /^rotation under way: the previous CA stays trusted until .* \(--ca-overlap\)$/,
+    );
+    expect(await read(layout.ca.previousCert)).toBe(oldCa);
+
+    // Asking again once the overlap passed does not start another rotation: it finishes this one.
+    const phase2 = await ensure({ rotateCa: true, now: later() });
     expect(actions(phase2)).toEqual(['updated', 'updated', 'updated']);
     expect(phase2[0]?.reason).toBe('previous CA retired: every leaf is signed by this one');
     expect(phase2[1]?.reason).toBe(
@@ -89,8 +101,20 @@ describe('CA rotation in an out-dir', () => {
     }
 
     const before = await files();
-    expect(actions(await ensure())).toEqual(['kept', 'kept', 'kept']);
+    expect(actions(await ensure({ now: later() }))).toEqual(['kept', 'kept', 'kept']);
     expect(await files()).toEqual(before);
+  });
+
+  it('retires the old CA only after --ca-overlap from the last leaf issued', async () => {
+    await ensure();
+    await ensure({ rotateCa: true });
+    const inHours = (h: number): Date => new Date(Date.now() + h * 60 * 60 * 1000);
+    expect(actions(await ensure({ caOverlapHours: 6, now: inHours(5) }))).toEqual(['kept', 'kept', 'kept']);
+    expect(actions(await ensure({ caOverlapHours: 6, now: inHours(7) }))).toEqual([
+      'updated',
+      'updated',
+      'updated',
+    ]);
   });
 
   it('keeps the rotation going while a leaf is still on the old CA', async () => {
@@ -103,7 +127,7 @@ describe('CA rotation in an out-dir', () => {
     expect(actions(outcomes)).toEqual(['kept', 'kept', 'renewed']);
     expect(outcomes[0]?.reason).toMatch(/^rotation under way/);
     expect(pemCertificates(await read(layout.envoy.cert))).toHaveLength(2);
-    expect(actions(await ensure())).toEqual(['updated', 'updated', 'updated']);
+    expect(actions(await ensure({ now: later() }))).toEqual(['updated', 'updated', 'updated']);
   });
 
   it('finishes a rotation that stopped after saving the previous CA', async () => {
@@ -137,7 +161,7 @@ describe('CA rotation in an out-dir', () => {
     await ensure();
     await ensure({ rotateCa: true });
     await rm(layout.ca.previousKey);
-    expect(actions(await ensure())).toEqual(['updated', 'updated', 'updated']);
+    expect(actions(await ensure({ now: later() }))).toEqual(['updated', 'updated', 'updated']);
     expect((await readdir(layout.ca.dir)).sort()).toEqual(['ca.crt', 'ca.key']);
   });
 
@@ -185,7 +209,7 @@ describe.skipIf(!hasOpenssl())('CA rotation (openssl)', () => {
     // A peer that has not picked up the bundle yet, given the chain the leaf is sent with.
     expect(verify(oldCa, cross)).toBe(true);
     expect(verify(oldCa)).toBe(false);
-    await ensure();
+    await ensure({ caOverlapHours: 0 });
     const newCa = await read(layout.ca.cert);
     expect(await read(layout.envoy.ca)).toBe(newCa);
     expect(

@@ -131,7 +131,7 @@ describe('certificate renewal and CA rotation under a running edge', () => {
       await stillServes(open, ['a', 'b']);
 
       // Phase 2, a later run: every leaf is on the new CA, so the old one is retired.
-      const phase2 = await certs.ensure();
+      const phase2 = await certs.ensure({ caOverlapHours: 0 });
       expect(phase2.map((o) => o.action)).toEqual(['updated', 'updated', 'updated']);
       const envoy2 = await certs.read('envoy');
       expect(envoy2.cert).not.toEqual(envoy1.cert);
