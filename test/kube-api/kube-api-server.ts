@@ -27,6 +27,8 @@ export interface KubeApiServerOptions {
   readonly port?: number;
   /** Extra or replacement resource kinds (same plural replaces a built-in one). */
   readonly resources?: readonly ResourceDef[];
+  /** Plurals of built-in kinds the server does not serve (a CRD that is not installed). */
+  readonly withoutResources?: readonly string[];
   /** Changes kept for watches to resume from; older ones are compacted away (default 100,000). */
   readonly historyLimit?: number;
   /** Period of automatic BOOKMARK events to watches that allow them; 0 turns them off (default 60 s, as the real server). */
@@ -103,7 +105,11 @@ function listen(server: Server, port: number, host: string): Promise<number> {
 export async function createKubeApiServer(options: KubeApiServerOptions = {}): Promise<KubeApiServer> {
   const host = options.host ?? '127.0.0.1';
   const token = options.token === null ? undefined : (options.token ?? 'sesame-test-token');
-  const registry = createResourceRegistry([...BUILTIN_RESOURCES, ...(options.resources ?? [])]);
+  const omitted = new Set(options.withoutResources ?? []);
+  const registry = createResourceRegistry([
+    ...BUILTIN_RESOURCES.filter((def) => !omitted.has(def.plural)),
+    ...(options.resources ?? []),
+  ]);
   const store: ObjectStore = createObjectStore({
     registry,
     historyLimit: options.historyLimit ?? 100_000,

@@ -47,6 +47,23 @@ export interface Informer {
   close(): Promise<void>;
 }
 
+/** What an operator must fix when the API server refuses a collection for good, or undefined. */
+export function operatorHint(code: number | undefined, kind: WatchedKind): string | undefined {
+  const resource = kind.group === '' ? kind.plural : `${kind.plural}.${kind.group}`;
+  switch (code) {
+    case 401:
+      return 'the API server does not accept the credentials: check the kubeconfig or the ServiceAccount token';
+    case 403:
+      return `forbidden: the watcher's ServiceAccount needs list and watch on ${resource} (see the ClusterRole in deploy/watcher.yaml)`;
+    case 404:
+      return kind.group === ''
+        ? `the API server does not serve ${resource}`
+        : `the API server does not serve ${resource}: is its CustomResourceDefinition installed (deploy/crd-*.yaml)?`;
+    default:
+      return undefined;
+  }
+}
+
 /**
  * client-node's ListWatch (list, then watch from the list's resourceVersion; relist on 410 Gone), kept
  * alive: ListWatch stops for good on any other error, so this restarts it with exponential backoff. A
@@ -96,8 +113,12 @@ export function startInformer(options: InformerOptions): Informer {
     if (closed) return;
     const retryInMs = backoff;
     backoff = Math.min(backoff * 2, maxBackoff);
-    const fields = { err, code: statusCode(err), retryInMs };
-    if (synced) logger.warn(fields, 'informer failed; restarting');
+    const code = statusCode(err);
+    const hint = operatorHint(code, kind);
+    const fields = { err, code, retryInMs, ...(hint === undefined ? {} : { hint }) };
+    // These do not heal on their own: until someone acts, nothing of this kind is translated.
+    if (hint !== undefined) logger.error(fields, `informer cannot list or watch: ${hint}; retrying`);
+    else if (synced) logger.warn(fields, 'informer failed; restarting');
     else logger.warn(fields, 'informer could not list; retrying');
     events.failed?.(err, retryInMs);
     if (retryTimer !== undefined) clock.clearTimeout(retryTimer);

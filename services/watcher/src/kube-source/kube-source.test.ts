@@ -20,14 +20,17 @@ afterEach(async () => {
   await server.close();
 });
 
-function open(options: { namespaces?: string[]; registry?: Registry } = {}): KubeSource {
+function open(
+  options: { namespaces?: string[]; registry?: Registry; logger?: ReturnType<typeof capturingLogger> } = {},
+): KubeSource {
   const kubeConfig = new KubeConfig();
   kubeConfig.loadFromString(server.kubeconfig());
+  const { logger, ...rest } = options;
   source = createKubeSource({
     kubeConfig,
-    logger: capturingLogger('silent').logger,
+    logger: (logger ?? capturingLogger('silent')).logger,
     backoffMs: 10,
-    ...options,
+    ...rest,
   });
   return source;
 }
@@ -228,6 +231,26 @@ describe('kubernetes source', () => {
     server.create('services', service(2));
     await waitUntil(() => rec.log.includes('upsert Service ns-2/svc-2'));
     expect(server.requests.filter((r) => r.resource === 'services' && r.code >= 500)).toHaveLength(3);
+  });
+
+  it('says what to fix when a CRD is missing or RBAC forbids a kind, and publishes nothing meanwhile', async () => {
+    await server.close();
+    server = await createKubeApiServer({ bookmarkIntervalMs: 0, withoutResources: ['httpproxies'] });
+    server.failNext(2, { code: 403 }, { verb: 'list', resource: 'tlscertificatedelegations' });
+    const log = capturingLogger('info');
+    const s = open({ logger: log });
+    s.start();
+    const hints = (): string[] =>
+      log.lines.filter((l) => l['level'] === 'error').map((l) => String(l['msg']));
+    await waitUntil(
+      () =>
+        hints().some((m) =>
+          m.includes('httpproxies.projectsesame.io: is its CustomResourceDefinition installed'),
+        ) &&
+        hints().some((m) => m.includes('needs list and watch on tlscertificatedelegations.projectsesame.io')),
+    );
+    // Translating without every kind would publish a configuration missing its HTTPProxies.
+    expect(s.isSynced()).toBe(false);
   });
 
   it('watches only the given namespaces, one informer per namespace and kind', async () => {
