@@ -19,7 +19,7 @@ v8.setFlagsFromString('--expose-gc');
 const gc = vm.runInNewContext('gc') as () => void;
 
 const TARGETS = { fullBuildMs: 3000, endpointChangeMs: 10, proxyChangeMs: 50, heapMiB: 1024 } as const;
-const CHANGES = 200;
+const CHANGES = 500;
 
 function percentile(sorted: readonly number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((sorted.length - 1) * p))] ?? 0;
@@ -74,7 +74,8 @@ export async function main(args: string[]): Promise<void> {
   const endpointTimes: number[] = [];
   const endpointCpu: number[] = [];
   for (let k = 0; k < CHANGES; k++) {
-    const slice = syntheticSlice((k * 7919) % size.services, size, k + 1);
+    // Generations repeat every 250 (addresses wrap): 1…249 always differ from the initial slice.
+    const slice = syntheticSlice((k * 7919) % size.services, size, (k % 249) + 1);
     const began = performance.now();
     const cpu = cpuMs();
     const update = translator.apply({ upserts: [slice] });
@@ -102,6 +103,7 @@ export async function main(args: string[]): Promise<void> {
     resources: translation.resources.length,
     diagnostics: translation.diagnostics.length,
     upsertsOnFullBuild: full.upserts.length,
+    changesMeasured: CHANGES,
     setupMs: Math.round(setupMs),
     fullBuildMs: Math.round(fullBuildMs),
     fullBuildCpuMs: Math.round(fullBuildCpuMs),
@@ -166,7 +168,7 @@ export async function main(args: string[]): Promise<void> {
     `machine: ${results.cpus} CPUs, load average ${results.loadAverage} (wall times include the neighbours)`,
   );
   console.log(
-    `translate: ${size.proxies} HTTPProxies, ${size.services} Services, ${size.services * size.endpointsPerService} endpoints, ${size.tlsSecrets} TLS secrets → ${translation.resources.length} resources (setup ${Math.round(setupMs)} ms)`,
+    `translate: ${size.proxies} HTTPProxies, ${size.services} Services, ${size.services * size.endpointsPerService} endpoints, ${size.tlsSecrets} TLS secrets → ${translation.resources.length} resources (setup ${Math.round(setupMs)} ms; percentiles over ${CHANGES} changes of each kind)`,
   );
   const width = Math.max(...rows.map((r) => r[0].length));
   console.log(`${'measure'.padEnd(width)}  ${'result'.padStart(22)}  target`);

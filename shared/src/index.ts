@@ -38,8 +38,16 @@ export type {
 export { formatHostPort, parseHostPort, parseNonNegativeInt, type HostPort } from './config.js';
 export { ErrorCode, SesameError } from './errors.js';
 export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.js';
+/** Strict check of a JSON message against its Envoy type and `(validate.rules)` (the compiled checker). */
 export { checkMessageJson, type CheckMessageOptions } from './proto/check/proto-json-check.js';
-export type { JsonFormat } from './proto/check/proto-json-scalars.js';
+/** Checks and encodes a message in one walk: what every resource the watcher generates goes through. */
+export { encodeChecked } from './proto/wire/checked-encode.js';
+/** The JSON spelling a check reads: canonical proto3 JSON or protobufjs plain objects. */
+export type { JsonFormat } from './proto/wire/scalars.js';
+/** A message assembled from already encoded items of one repeated field, byte-equal to a whole encode. */
+export { encodeSpliced, encodeSplicedItems } from './proto/wire/splice.js';
+/** Encoded items of a repeated field kept in key order, in blocks, so one change re-copies one block. */
+export { SplicedItems } from './proto/wire/spliced-items.js';
 export { decodeMessage, encodeMessage, lookupMessage } from './proto/codec.js';
 export { isDnsLabel, isDnsName } from './dns.js';
 export { envoyRoot } from './proto/registry.js';

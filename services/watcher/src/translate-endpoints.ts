@@ -1,7 +1,6 @@
-import { createResource, TypeUrl, type Audience } from '@sesame/shared';
+import { createResource, encodeChecked, TypeUrl, type Audience } from '@sesame/shared';
 import { clusterLoadAssignment, readyEndpoints, type SliceLike } from './envoy/endpoint.js';
 import { edsServiceName } from './envoy/names.js';
-import { encodeChecked } from './envoy/wire/checked-encode.js';
 import type { Upstream } from './model/model.js';
 import type { ResourceSet } from './translate-resources.js';
 

@@ -1,4 +1,12 @@
-import { createResource, TypeUrl, type Resource, type ResourceKey } from '@sesame/shared';
+import {
+  createResource,
+  encodeChecked,
+  encodeSplicedItems,
+  SplicedItems,
+  TypeUrl,
+  type Resource,
+  type ResourceKey,
+} from '@sesame/shared';
 import { encodedCaSecret, encodedCluster, encodedTlsSecret } from './envoy/checked-outputs.js';
 import { renderHost, type OutputProblem, type RenderedHost } from './envoy/host-render.js';
 import { httpListener, httpsListenerShell } from './envoy/listener.js';
@@ -12,15 +20,12 @@ import {
   secretName,
 } from './envoy/names.js';
 import { routeConfigurationShell } from './envoy/route.js';
-import { encodeChecked } from './envoy/wire/checked-encode.js';
-import { encodeSpliced } from './envoy/wire/splice.js';
 import { originKey } from './model/conditions.js';
 import type { CaSecret, Cluster, Contribution, TlsSecret } from './model/model.js';
 import { assembleHost } from './model/vhost-assembly.js';
 import { EndpointRegistry, type SliceSource } from './translate-endpoints.js';
 import { ResourceSet } from './translate-resources.js';
 import { RefCounts } from './translate-refs.js';
-import { SortedKeys } from './util/sorted-keys.js';
 
 /**
  * The Envoy side of the translation, kept between changes: one rendered host per fqdn, the clusters,
@@ -32,8 +37,9 @@ export class OutputState {
   readonly resources = new ResourceSet();
   private readonly contributions = new Map<string, Map<string, Contribution>>();
   private readonly hosts = new Map<string, RenderedHost>();
-  private readonly httpOrder = new SortedKeys();
-  private readonly chainOrder = new SortedKeys();
+  /** Each host's VirtualHost in `ingress_http` and FilterChain in `ingress_https`, by fqdn. */
+  private readonly httpHosts = new SplicedItems(TypeUrl.RouteConfiguration, 'virtual_hosts');
+  private readonly httpsChains = new SplicedItems(TypeUrl.Listener, 'filter_chains');
   private readonly clusters = new RefCounts<Cluster>();
   private readonly tlsSecrets = new RefCounts<TlsSecret>();
   private readonly caSecrets = new RefCounts<CaSecret>();
@@ -141,11 +147,11 @@ export class OutputState {
     }
     if (!sameBytes(old?.http, rendered?.http)) {
       this.httpDirty = true;
-      this.httpOrder.set(fqdn, rendered?.http !== undefined);
+      this.httpHosts.set(fqdn, rendered?.http);
     }
     if (!sameBytes(old?.httpsChain, rendered?.httpsChain)) {
       this.httpsDirty = true;
-      this.chainOrder.set(fqdn, rendered?.httpsChain !== undefined);
+      this.httpsChains.set(fqdn, rendered?.httpsChain);
     }
     const kept = new Set((rendered?.resources ?? []).map((r) => `${r.typeUrl} ${r.name}`));
     for (const r of old?.resources ?? [])
@@ -255,13 +261,7 @@ export class OutputState {
   }
 
   private publishHttp(): void {
-    const vhosts = this.httpOrder.values().map((fqdn) => this.hosts.get(fqdn)?.http ?? new Uint8Array());
-    const body = encodeSpliced(
-      TypeUrl.RouteConfiguration,
-      routeConfigurationShell(ROUTE_CONFIG_HTTP),
-      'virtual_hosts',
-      vhosts,
-    );
+    const body = encodeSplicedItems(routeConfigurationShell(ROUTE_CONFIG_HTTP), this.httpHosts);
     if (!body.ok) throw new Error(`ingress_http does not encode: ${body.errors.join('; ')}`);
     this.resources.set(
       createResource({
@@ -274,14 +274,11 @@ export class OutputState {
   }
 
   private publishHttps(): void {
-    if (this.chainOrder.size === 0) {
+    if (this.httpsChains.size === 0) {
       this.resources.delete(TypeUrl.Listener, LISTENER_HTTPS);
       return;
     }
-    const chains = this.chainOrder
-      .values()
-      .map((fqdn) => this.hosts.get(fqdn)?.httpsChain ?? new Uint8Array());
-    const body = encodeSpliced(TypeUrl.Listener, httpsListenerShell(), 'filter_chains', chains);
+    const body = encodeSplicedItems(httpsListenerShell(), this.httpsChains);
     if (!body.ok) throw new Error(`ingress_https does not encode: ${body.errors.join('; ')}`);
     this.resources.set(
       createResource({

@@ -1,10 +1,9 @@
-import { TypeUrl, type Result } from '@sesame/shared';
+import { encodeChecked, TypeUrl, type Result } from '@sesame/shared';
 import type { CaSecret, Cluster, Route, TlsSecret } from '../model/model.js';
 import type { OutputCheck } from '../model/world.js';
 import { envoyCluster } from './cluster.js';
 import { envoyRoute, type RouteView } from './route.js';
 import { caCertificateSecret, tlsCertificateSecret } from './secret.js';
-import { encodeChecked } from './wire/checked-encode.js';
 
 const clusters = new WeakMap<Cluster, Result<Uint8Array>>();
 const tlsSecrets = new WeakMap<TlsSecret, Result<Uint8Array>>();

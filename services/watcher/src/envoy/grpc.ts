@@ -44,10 +44,15 @@ export function grpcRoute(route: Route): Route | undefined {
 function convert(route: Route): Route | undefined {
   const action = route.action;
   if (action.kind !== 'forward' || route.queryParams.length > 0) return undefined;
-  const clusters = action.clusters.flatMap((wc) => {
-    const cluster = grpcCluster(wc.cluster);
-    return cluster === undefined ? [] : [{ ...wc, cluster }];
-  });
+  const mapped = action.clusters.map((wc) => grpcCluster(wc.cluster));
+  // Most clusters qualify as they are: then the route's own list serves, and no copy is made.
+  const sameClusters = mapped.every((cluster, i) => cluster === action.clusters[i]?.cluster);
+  const clusters = sameClusters
+    ? action.clusters
+    : action.clusters.flatMap((wc, i) => {
+        const cluster = mapped[i];
+        return cluster === undefined ? [] : [{ ...wc, cluster }];
+      });
   if (clusters.length === 0) return undefined;
   const segment = route.match.kind === 'prefix' && route.match.segment;
   const { retry, ...policy } = action.policy;
@@ -57,8 +62,7 @@ function convert(route: Route): Route | undefined {
     action.mirror === undefined &&
     action.policy.hashPolicies.length === 0 &&
     (retry === undefined || retry.count > 0) &&
-    clusters.every((wc, i) => wc.cluster === action.clusters[i]?.cluster) &&
-    clusters.length === action.clusters.length;
+    sameClusters;
   // Most routes need no change: sharing the object shares its encoding with Envoy's view.
   if (unchanged) return route;
   const match = segment

@@ -1,12 +1,10 @@
-import { createResource, TypeUrl, type Resource } from '@sesame/shared';
+import { createResource, encodeChecked, encodeSpliced, TypeUrl, type Resource } from '@sesame/shared';
 import type { AssembledHost, CaSecret, Cluster, Origin, Route, TlsSecret } from '../model/model.js';
 import { describeProblems, encodedRoute } from './checked-outputs.js';
 import { grpcDomains, grpcRoute } from './grpc.js';
 import { apiListener, httpsFilterChain, tcpProxyFilterChain } from './listener.js';
 import { grpcRouteConfigName, secureRouteConfigName } from './names.js';
 import { routeConfigurationShell, virtualHostShell, type RouteView } from './route.js';
-import { encodeChecked } from './wire/checked-encode.js';
-import { encodeSpliced } from './wire/splice.js';
 
 /** A problem with a host's Envoy output, attributed to the object at fault. */
 export interface OutputProblem {

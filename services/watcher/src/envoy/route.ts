@@ -56,30 +56,27 @@ export function envoyRoute(route: Route, view: RouteView): Record<string, unknow
     single === undefined
       ? action.policy.responseHeaders
       : mergeOps(action.policy.responseHeaders, single.responseHeaders);
-  return {
-    match,
-    route: {
-      ...(single === undefined
-        ? { weighted_clusters: weightedClusters(action.clusters) }
-        : { cluster: clusterName(single.cluster) }),
-      ...routePolicy(action.policy),
-      ...(requestHeaders.hostRewrite === '' ? {} : { host_rewrite_literal: requestHeaders.hostRewrite }),
-      ...(action.mirror === undefined
-        ? {}
-        : {
-            request_mirror_policies: [
-              {
-                cluster: clusterName(action.mirror.cluster),
-                runtime_fraction: {
-                  default_value: { numerator: action.mirror.percent, denominator: 'HUNDRED' },
-                },
-              },
-            ],
-          }),
-    },
-    ...headerOps('request', requestHeaders),
-    ...headerOps('response', responseHeaders),
-  };
+  // Built by assignment rather than spreads: this runs for every route of every host.
+  const routeAction: Record<string, unknown> =
+    single === undefined
+      ? { weighted_clusters: weightedClusters(action.clusters) }
+      : { cluster: clusterName(single.cluster) };
+  routePolicy(action.policy, routeAction);
+  if (requestHeaders.hostRewrite !== '') routeAction['host_rewrite_literal'] = requestHeaders.hostRewrite;
+  if (action.mirror !== undefined) {
+    routeAction['request_mirror_policies'] = [
+      {
+        cluster: clusterName(action.mirror.cluster),
+        runtime_fraction: {
+          default_value: { numerator: action.mirror.percent, denominator: 'HUNDRED' },
+        },
+      },
+    ];
+  }
+  const out: Record<string, unknown> = { match, route: routeAction };
+  headerOps('request', requestHeaders, out);
+  headerOps('response', responseHeaders, out);
+  return out;
 }
 
 /** The match of a route: path specifier, header and query parameter matchers. */
@@ -130,27 +127,24 @@ function queryMatcher(query: QueryMatch): Record<string, unknown> {
   return { name: query.name, string_match: stringMatch };
 }
 
-function routePolicy(policy: RoutePolicy): Record<string, unknown> {
+/** Adds the route policy's fields to a RouteAction. */
+function routePolicy(policy: RoutePolicy, out: Record<string, unknown>): void {
   const retry = policy.retry;
-  return {
-    ...(policy.timeout === undefined ? {} : { timeout: policy.timeout }),
-    ...(policy.idleTimeout === undefined ? {} : { idle_timeout: policy.idleTimeout }),
-    ...(retry === undefined
-      ? {}
-      : {
-          retry_policy: {
-            retry_on: retry.retryOn,
-            num_retries: { value: retry.count },
-            ...(retry.perTryTimeout === undefined ? {} : { per_try_timeout: retry.perTryTimeout }),
-            ...(retry.retriableStatusCodes.length === 0
-              ? {}
-              : { retriable_status_codes: retry.retriableStatusCodes }),
-          },
-        }),
-    ...(policy.websocket ? { upgrade_configs: [{ upgrade_type: 'websocket' }] } : {}),
-    ...(policy.prefixRewrite === undefined ? {} : { prefix_rewrite: policy.prefixRewrite }),
-    ...(policy.hashPolicies.length === 0 ? {} : { hash_policy: policy.hashPolicies.map(hashPolicy) }),
-  };
+  if (policy.timeout !== undefined) out['timeout'] = policy.timeout;
+  if (policy.idleTimeout !== undefined) out['idle_timeout'] = policy.idleTimeout;
+  if (retry !== undefined) {
+    const retryPolicy: Record<string, unknown> = {
+      retry_on: retry.retryOn,
+      num_retries: { value: retry.count },
+    };
+    if (retry.perTryTimeout !== undefined) retryPolicy['per_try_timeout'] = retry.perTryTimeout;
+    if (retry.retriableStatusCodes.length > 0)
+      retryPolicy['retriable_status_codes'] = retry.retriableStatusCodes;
+    out['retry_policy'] = retryPolicy;
+  }
+  if (policy.websocket) out['upgrade_configs'] = [{ upgrade_type: 'websocket' }];
+  if (policy.prefixRewrite !== undefined) out['prefix_rewrite'] = policy.prefixRewrite;
+  if (policy.hashPolicies.length > 0) out['hash_policy'] = policy.hashPolicies.map(hashPolicy);
 }
 
 function hashPolicy(policy: HashPolicy): Record<string, unknown> {
@@ -167,28 +161,34 @@ function hashPolicy(policy: HashPolicy): Record<string, unknown> {
   }
 }
 
+const NO_STRINGS: readonly string[] = [];
+
 function mergeOps(route: HeaderOps, service: HeaderOps): HeaderOps {
+  // The usual case, nothing to merge, keeps the route's own (already sorted) lists.
+  if (service.set.length === 0 && service.remove.length === 0 && service.hostRewrite === '') {
+    if (route.set.length === 0 && route.remove.length === 0) return route;
+  }
   const set = new Map(route.set.map((h) => [h.name, h.value]));
   for (const h of service.set) set.set(h.name, h.value);
   return {
     set: [...set].sort(([a], [b]) => compareStrings(a, b)).map(([name, value]) => ({ name, value })),
-    remove: [...new Set([...route.remove, ...service.remove])].sort(compareStrings),
+    remove:
+      route.remove.length + service.remove.length === 0
+        ? NO_STRINGS
+        : [...new Set([...route.remove, ...service.remove])].sort(compareStrings),
     hostRewrite: service.hostRewrite || route.hostRewrite,
   };
 }
 
-function headerOps(direction: 'request' | 'response', ops: HeaderOps): Record<string, unknown> {
-  return {
-    ...(ops.set.length === 0
-      ? {}
-      : {
-          [`${direction}_headers_to_add`]: ops.set.map((h) => ({
-            header: { key: h.name, value: h.value },
-            append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
-          })),
-        }),
-    ...(ops.remove.length === 0 ? {} : { [`${direction}_headers_to_remove`]: ops.remove }),
-  };
+/** Adds the header additions and removals of one direction to `out`. */
+function headerOps(direction: 'request' | 'response', ops: HeaderOps, out: Record<string, unknown>): void {
+  if (ops.set.length > 0) {
+    out[`${direction}_headers_to_add`] = ops.set.map((h) => ({
+      header: { key: h.name, value: h.value },
+      append_action: 'OVERWRITE_IF_EXISTS_OR_ADD',
+    }));
+  }
+  if (ops.remove.length > 0) out[`${direction}_headers_to_remove`] = ops.remove;
 }
 
 /**
@@ -201,12 +201,12 @@ export function weightedClusters(clusters: readonly WeightedCluster[]): Record<s
     .map((c) => ({ c, name: clusterName(c.cluster), weight: total === 0 ? 1 : c.weight }))
     .sort((a, b) => compareStrings(a.name, b.name) || a.weight - b.weight);
   return {
-    clusters: entries.map(({ c, name, weight }) => ({
-      name,
-      weight: { value: weight },
-      ...headerOps('request', c.requestHeaders),
-      ...headerOps('response', c.responseHeaders),
-      ...(c.requestHeaders.hostRewrite === '' ? {} : { host_rewrite_literal: c.requestHeaders.hostRewrite }),
-    })),
+    clusters: entries.map(({ c, name, weight }) => {
+      const entry: Record<string, unknown> = { name, weight: { value: weight } };
+      headerOps('request', c.requestHeaders, entry);
+      headerOps('response', c.responseHeaders, entry);
+      if (c.requestHeaders.hostRewrite !== '') entry['host_rewrite_literal'] = c.requestHeaders.hostRewrite;
+      return entry;
+    }),
   };
 }

@@ -89,10 +89,11 @@ export class FieldReader {
       return [];
     }
     const out: T[] = [];
-    value.forEach((v: unknown, i) => {
-      const read = item(v, `${join(path, key)}[${i}]`);
+    const at = join(path, key);
+    for (let i = 0; i < value.length; i++) {
+      const read = item(value[i] as unknown, `${at}[${i}]`);
       if (read !== undefined) out.push(read);
-    });
+    }
     return out;
   }
 

@@ -217,6 +217,24 @@ describe('checkMessageJson: (validate.rules)', () => {
     expect(check({ ads: {} }, {}, 'envoy.config.core.v3.ConfigSource')).toEqual([]);
   });
 
+  it('applies wrapper rules in both spellings, and reads an Any of a well-known type under "value"', () => {
+    const h2 = 'envoy.config.core.v3.Http2ProtocolOptions';
+    expect(check({ max_concurrent_streams: { value: 0 } }, { format: 'protobufjs' }, h2)).toEqual([
+      'max_concurrent_streams: violates (validate.rules).uint32.gte = 1 (got 0)',
+    ]);
+    const any = (value: Record<string, unknown>): Record<string, unknown> => ({
+      name: 'c',
+      typed_extension_protocol_options: { x: value },
+    });
+    const duration = 'type.googleapis.com/google.protobuf.Duration';
+    expect(check(any({ '@type': duration, value: '1s', extra: 1 }))).toEqual([
+      'typed_extension_protocol_options["x"]: unknown field(s) extra beside "value" in an Any of google.protobuf.Duration',
+    ]);
+    expect(check(any({ '@type': duration, value: 5 }))).toEqual([
+      'typed_extension_protocol_options["x"].value: expected a duration such as "5s", got 5',
+    ]);
+  });
+
   it('reports a wrong JSON type once, not again as a rule violation', () => {
     expect(check({ name: 5 })).toEqual(['name: expected string, got 5']);
   });

@@ -1,6 +1,14 @@
-/** Scalar checks and writes of the checked encoder, in the protobufjs spelling of values. */
+/**
+ * Scalar and well-known-type checks and writes of the checked encoder. Two spellings are understood:
+ * canonical proto3 JSON (what Envoy parses from a bootstrap file) and the plain objects protobufjs'
+ * `fromObject` takes (what the shared codec encodes), which differ only for well-known types and bytes.
+ */
 import type { ByteWriter } from './byte-writer.js';
-import { asRecord, toBigInt, toFloat } from './rule-common.js';
+import { isPlainObject } from './problem-path.js';
+import { asRecord, durationNanos, toBigInt, toFloat } from './rule-common.js';
+
+/** Which JSON spelling a value uses. */
+export type JsonFormat = 'proto3-json' | 'protobufjs';
 
 const INT_RANGES: Readonly<Record<string, readonly [bigint, bigint]>> = {
   int32: [-(2n ** 31n), 2n ** 31n - 1n],
@@ -24,11 +32,11 @@ export const SMALL_INT: Readonly<Record<string, readonly [number, number]>> = {
 };
 const BASE64 = /^(?:[A-Za-z0-9+/_-]{4})*(?:[A-Za-z0-9+/_-]{2}(?:==)?|[A-Za-z0-9+/_-]{3}=?)?$/;
 
-/** Why a JSON map key does not spell a key of `keyType`. */
-export function mapKeyProblem(keyType: string, key: string): string | undefined {
+/** Why a JSON map key does not spell a key of `keyType` (JSON spells every key as text). */
+export function mapKeyProblem(keyType: string, key: string, format: JsonFormat): string | undefined {
   if (keyType === 'string') return undefined;
   if (keyType === 'bool') return key === 'true' || key === 'false' ? undefined : `expected "true" or "false"`;
-  return scalarProblem(keyType, key);
+  return scalarProblem(keyType, key, format);
 }
 
 /** Writes a map entry key (field 1). */
@@ -38,8 +46,8 @@ export function writeMapKey(writer: ByteWriter, keyType: string, key: string): v
   else writeScalar(writer, keyType, key);
 }
 
-/** Why `value` is not a valid protobufjs-style value of the scalar `type`. */
-export function scalarProblem(type: string, value: unknown): string | undefined {
+/** Why `value` is not a valid JSON spelling of the scalar `type`, or undefined when it is. */
+export function scalarProblem(type: string, value: unknown, format: JsonFormat): string | undefined {
   const range = INT_RANGES[type];
   if (range !== undefined) {
     const is64 = type.endsWith('64');
@@ -65,7 +73,7 @@ export function scalarProblem(type: string, value: unknown): string | undefined 
     case 'string':
       return typeof value === 'string' ? undefined : `expected string, got ${JSON.stringify(value)}`;
     case 'bytes':
-      if (value instanceof Uint8Array) return undefined;
+      if (format === 'protobufjs' && value instanceof Uint8Array) return undefined;
       return typeof value === 'string' && BASE64.test(value) ? undefined : 'expected base64 bytes';
     default:
       return `unsupported scalar type ${type}`;
@@ -104,5 +112,61 @@ export function writeScalar(writer: ByteWriter, type: string, value: unknown): v
     case 'fixed64':
     case 'sfixed64':
       return writer.fixed64(toBigInt(value) ?? 0n);
+  }
+}
+
+/** The scalar type inside each wrapper message; proto3 JSON writes wrappers as that bare scalar. */
+export const WRAPPER_SCALARS: Readonly<Record<string, string>> = {
+  'google.protobuf.DoubleValue': 'double',
+  'google.protobuf.FloatValue': 'float',
+  'google.protobuf.Int64Value': 'int64',
+  'google.protobuf.UInt64Value': 'uint64',
+  'google.protobuf.Int32Value': 'int32',
+  'google.protobuf.UInt32Value': 'uint32',
+  'google.protobuf.BoolValue': 'bool',
+  'google.protobuf.StringValue': 'string',
+  'google.protobuf.BytesValue': 'bytes',
+};
+
+const SPECIAL_JSON = new Set([
+  ...Object.keys(WRAPPER_SCALARS),
+  'google.protobuf.Duration',
+  'google.protobuf.Timestamp',
+  'google.protobuf.FieldMask',
+  'google.protobuf.Struct',
+  'google.protobuf.Value',
+  'google.protobuf.ListValue',
+]);
+
+/** True for the message types whose proto3 JSON form is not an object of their fields. */
+export function hasSpecialJson(typeName: string): boolean {
+  return SPECIAL_JSON.has(typeName);
+}
+
+const TIMESTAMP = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:\d{2})$/;
+const MAX_DURATION_NANOS = 315_576_000_000n * 1_000_000_000n;
+
+/** Why `value` is not the proto3 JSON form of the well-known type `typeName` (see `hasSpecialJson`). */
+export function wellKnownProblem(typeName: string, value: unknown): string | undefined {
+  const wrapped = WRAPPER_SCALARS[typeName];
+  if (wrapped !== undefined) return scalarProblem(wrapped, value, 'proto3-json');
+  switch (typeName) {
+    case 'google.protobuf.Duration': {
+      const nanos = durationNanos(typeof value === 'string' ? value : undefined);
+      if (nanos === undefined) return `expected a duration such as "5s", got ${JSON.stringify(value)}`;
+      return nanos > MAX_DURATION_NANOS || nanos < -MAX_DURATION_NANOS ? 'duration out of range' : undefined;
+    }
+    case 'google.protobuf.Timestamp':
+      return typeof value === 'string' && TIMESTAMP.test(value) && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : `expected an RFC 3339 timestamp, got ${JSON.stringify(value)}`;
+    case 'google.protobuf.FieldMask':
+      return typeof value === 'string' ? undefined : 'expected a field mask string';
+    case 'google.protobuf.Struct':
+      return isPlainObject(value) ? undefined : 'expected a JSON object';
+    case 'google.protobuf.ListValue':
+      return Array.isArray(value) ? undefined : 'expected a JSON array';
+    default:
+      return undefined; // google.protobuf.Value: any JSON value
   }
 }

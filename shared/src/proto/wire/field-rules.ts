@@ -5,12 +5,19 @@ import { isPlainObject, path, report } from './problem-path.js';
 /** Whether a value was well typed (rules judge only well-typed values, as the shared checker does). */
 export type Ok = boolean | boolean[] | ReadonlyMap<string, boolean>;
 
+/** Problems a compiled check found, before they get their path (checks never nest, so one list serves). */
+const found: string[] = [];
+
+function reportFound(problems: string[]): void {
+  for (const problem of found) report(problems, problem);
+  found.length = 0;
+}
+
 function element(field: FieldPlan, value: unknown, problems: string[]): void {
   const check = field.rules?.element;
   if (check === undefined) return;
-  const found: string[] = [];
   check(field.type === 'message' ? value : (value ?? field.defaultValue), found);
-  for (const problem of found) report(problems, problem);
+  if (found.length > 0) reportFound(problems);
 }
 
 /** Applies `rules` of `field` (present or not) to its value; `ok` says which parts were well typed. */
@@ -25,16 +32,14 @@ export function fieldRules(
   if (field.map) {
     const map = isPresent && isPlainObject(value) ? value : {};
     const keys = Object.keys(map);
-    const found: string[] = [];
     rules.size?.(keys.length, found);
-    for (const problem of found) report(problems, problem);
+    reportFound(problems);
     const oks = ok instanceof Map ? ok : undefined;
     for (const key of keys) {
       path.push({ key });
       if (rules.key !== undefined) {
-        const keyProblems: string[] = [];
-        rules.key(field.keyType === 'bool' ? key === 'true' : key, keyProblems);
-        for (const problem of keyProblems) report(problems, problem);
+        rules.key(field.keyType === 'bool' ? key === 'true' : key, found);
+        reportFound(problems);
       }
       if (oks?.get(key) === true) element(field, map[key], problems);
       path.pop();
@@ -44,9 +49,8 @@ export function fieldRules(
   if (field.repeated) {
     const items = isPresent && Array.isArray(value) ? (value as unknown[]) : [];
     if (rules.list !== undefined) {
-      const found: string[] = [];
       rules.list(items, found);
-      for (const problem of found) report(problems, problem);
+      reportFound(problems);
     }
     if (rules.element === undefined) return;
     const oks = Array.isArray(ok) ? ok : [];

@@ -1,4 +1,4 @@
-import { lookupMessage } from '@sesame/shared';
+import { lookupMessage } from '../codec.js';
 import type protobuf from 'protobufjs';
 import {
   compileEnum,
@@ -76,6 +76,8 @@ export interface MessagePlan {
   /** Full name without the leading dot. */
   readonly name: string;
   readonly fields: ReadonlyMap<string, FieldPlan>;
+  /** Fields by their lowerCamel JSON name, where it differs from the proto name (proto3 JSON takes both). */
+  readonly jsonNames: ReadonlyMap<string, FieldPlan>;
   /** Every field, by field number (the order protobufjs writes them in). */
   readonly byId: readonly FieldPlan[];
   /** Fields that must not be used (deprecated, disallowed by default). */
@@ -126,15 +128,25 @@ function compile(type: protobuf.Type): MessagePlan {
     required: oneof.options?.['(validate.required)'] === true,
   }));
   const all = [...fields.values()];
+  const jsonNames = new Map<string, FieldPlan>();
+  for (const field of all) {
+    const camel = lowerCamel(field.name);
+    if (camel !== field.name) jsonNames.set(camel, field);
+  }
   return {
     name: type.fullName.slice(1),
     fields,
+    jsonNames,
     byId: [...all].sort((a, b) => a.id - b.id),
     flagged: all.filter((f) => f.flag !== undefined),
     ownOnly: all.some((f) => f.name in Object.prototype),
     ruled,
     oneofs,
   };
+}
+
+function lowerCamel(name: string): string {
+  return name.replace(/_([a-z0-9])/g, (_match, letter: string) => letter.toUpperCase());
 }
 
 function fieldPlan(field: protobuf.Field): FieldPlan {

@@ -1,9 +1,8 @@
 /**
  * The `(validate.rules)` that Envoy's generated validators enforce, compiled once per field into checks on
- * the plain objects the translation builds. Same semantics and wording as `checkMessageJson` in
- * @sesame/shared (scalar rules judge an unset field as its default; message rules only `required`); kept
- * here because the watcher checks every resource it generates, and compiled so that a check allocates
- * nothing unless it finds a problem.
+ * plain objects (scalar rules judge an unset field as its default; message rules only `required`), compiled
+ * so that a check allocates nothing unless it finds a problem: the watcher checks every resource it
+ * generates.
  */
 import {
   all,
@@ -18,6 +17,7 @@ import {
   type Rules,
   type ValueCheck,
 } from './rule-common.js';
+import { WRAPPER_SCALARS } from './scalars.js';
 import { compileString } from './string-rules.js';
 
 function compileBytes(rules: Record<string, unknown>): ValueCheck | undefined {
@@ -86,19 +86,6 @@ export function compileEnum(
   };
 }
 
-/** The scalar inside each wrapper message. */
-const WRAPPER_SCALARS: Readonly<Record<string, string>> = {
-  'google.protobuf.DoubleValue': 'double',
-  'google.protobuf.FloatValue': 'float',
-  'google.protobuf.Int64Value': 'int64',
-  'google.protobuf.UInt64Value': 'uint64',
-  'google.protobuf.Int32Value': 'int32',
-  'google.protobuf.UInt32Value': 'uint32',
-  'google.protobuf.BoolValue': 'bool',
-  'google.protobuf.StringValue': 'string',
-  'google.protobuf.BytesValue': 'bytes',
-};
-
 /**
  * Compiles the rules of a message-typed field: `required` (also judged when unset), duration bounds, Any
  * type URLs and the scalar rules of wrapper types. The check receives undefined for an unset field.
@@ -138,7 +125,9 @@ export function compileMessage(typeName: string, rules: Rules): ValueCheck | und
     wrapped === undefined || scalarRules === undefined ? undefined : compileScalar(wrapped, scalarRules);
   if (scalar !== undefined) {
     checks.push((value, problems) => {
-      const inner = asRecord(value)?.['value'];
+      // protobufjs spells a wrapper { value }, proto3 JSON as the bare scalar.
+      const record = asRecord(value);
+      const inner = record === undefined ? value : record['value'];
       if (inner !== undefined) scalar(inner, problems);
     });
   }
