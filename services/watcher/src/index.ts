@@ -3,7 +3,8 @@ export { LISTENER_HTTP, LISTENER_HTTPS, ROUTE_CONFIG_HTTP } from './envoy/names.
 export { DEFAULT_INGRESS_CLASS } from './kube/ingress-class.js';
 export type { Diagnostic, KubeObject, SourcePosition } from './kube/object.js';
 export { loadManifests, type LoadedObjects } from './source/load-manifests.js';
-export { createFolderSource, type ObjectSource } from './source/object-source.js';
+export { createFolderSource, type FolderSourceOptions } from './source/folder-source.js';
+export type { ObjectSource, SourceChanges } from './source/object-source.js';
 export { watchManifests, type ManifestWatch } from './source/watch-manifests.js';
 export { translate, type TranslateOptions, type Translation } from './translate.js';
 export { createTranslator, type TranslationUpdate, type Translator } from './translate-incremental.js';

@@ -1,7 +1,12 @@
-import type { Logger } from '@sesame/shared';
+import type { Diagnostic } from '../kube/object.js';
 import type { ObjectChanges } from '../translate-incremental.js';
-import { loadManifests, type LoadedObjects } from './load-manifests.js';
-import { watchManifests } from './watch-manifests.js';
+import type { LoadedObjects } from './load-manifests.js';
+
+/** What changed in a source since it was last asked. */
+export interface SourceChanges extends ObjectChanges {
+  /** The source's own problems as they are now (unparseable files…); absent: the same as before. */
+  readonly diagnostics?: readonly Diagnostic[];
+}
 
 /**
  * Where the watcher's objects come from: a folder of manifests or the Kubernetes API. A source hands over
@@ -11,19 +16,16 @@ import { watchManifests } from './watch-manifests.js';
 export interface ObjectSource {
   /** Names the source in logs. */
   readonly description: string;
-  /** Reads everything the source holds now; rejects only when the source itself is unusable. */
+  /**
+   * Reads everything the source holds now; rejects only when the source itself is unusable. A source with
+   * `takeChanges` lists each kind, namespace and name at most once.
+   */
   load(): Promise<LoadedObjects>;
   /** Calls `onChange` after anything may have changed. */
   watch(onChange: () => void): { close(): void };
-  /** The objects changed since the last `load` or `takeChanges` (absent: reload everything instead). */
-  takeChanges?(): ObjectChanges;
-}
-
-/** A folder of YAML/JSON manifests, re-read on every change. */
-export function createFolderSource(options: { dir: string; logger: Logger }): ObjectSource {
-  return {
-    description: `folder ${options.dir}`,
-    load: () => loadManifests(options.dir),
-    watch: (onChange) => watchManifests({ dir: options.dir, logger: options.logger, onChange }),
-  };
+  /**
+   * The objects changed since the last `load` or `takeChanges` (absent: reload everything instead); deletes
+   * apply before upserts. Rejects like `load`; the caller then loads everything again.
+   */
+  takeChanges?(): SourceChanges | Promise<SourceChanges>;
 }

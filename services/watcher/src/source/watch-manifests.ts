@@ -1,4 +1,4 @@
-import { watch, type FSWatcher } from 'node:fs';
+import { statSync, watch, type FSWatcher } from 'node:fs';
 import { readdir, realpath, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ErrorCode, SesameError, type Logger } from '@sesame/shared';
@@ -9,7 +9,7 @@ export interface ManifestWatch {
 }
 
 /**
- * Calls `onChange` for any change under `dir`; the caller reloads the whole folder and its holdoff coalesces
+ * Calls `onChange` for any change under `dir`; the caller looks the folder over again and its holdoff coalesces
  * bursts. Each folder is watched on its own, not with `recursive: true`: on Linux, Node 20 emulates recursion
  * with a watch per known file, which stays on a file's old inode once the file is replaced by a rename (how
  * editors, `kubectl cp` and ConfigMap volumes write), so later replacements went unseen. A folder watch
@@ -27,7 +27,9 @@ export function watchManifests(options: {
   let rescanAgain = false;
 
   const watchFolder = (folder: string): void => {
-    const watcher = watch(folder, () => onEvent());
+    const watcher = watch(folder, (event, name) =>
+      onEvent(event, name === null ? undefined : join(folder, name)),
+    );
     watcher.on('error', (err) => {
       options.logger.warn({ err, dir: folder }, 'watching a manifests folder failed; changes may be missed');
       watcher.close();
@@ -77,10 +79,14 @@ export function watchManifests(options: {
       });
   };
 
-  function onEvent(): void {
+  function onEvent(event: string, path: string | undefined): void {
     if (closed) return;
     options.onChange();
-    scheduleRescan();
+    // Folders come and go only by 'rename' events (created, removed, renamed, a link swapped), and a rescan
+    // walks every folder, which is not free next to thousands of files: rescan only for an entry that is a
+    // folder now or was one.
+    if (event !== 'rename') return;
+    if (path === undefined || watchers.has(path) || isFolder(path)) scheduleRescan();
   }
 
   try {
@@ -124,4 +130,13 @@ async function listFolders(root: string): Promise<Set<string>> {
   };
   await walk(root);
   return found;
+}
+
+/** Whether `path` is a folder or a link to one, now. */
+function isFolder(path: string): boolean {
+  try {
+    return statSync(path, { throwIfNoEntry: false })?.isDirectory() ?? false;
+  } catch {
+    return false;
+  }
 }

@@ -11,8 +11,14 @@ import {
 import type { Registry } from 'prom-client';
 import { compareDiagnostics, type Diagnostic } from '../kube/object.js';
 import type { Leadership } from '../leader/elector.js';
-import { createFolderSource, type ObjectSource } from '../source/object-source.js';
-import { createTranslator, type Translation, type TranslationUpdate } from '../translate-incremental.js';
+import { createFolderSource } from '../source/folder-source.js';
+import type { ObjectSource } from '../source/object-source.js';
+import {
+  createTranslator,
+  type Translation,
+  type TranslationUpdate,
+  type Translator,
+} from '../translate-incremental.js';
 import { createHoldoff, systemClock, type Clock } from './holdoff.js';
 import { createWatcherMetrics } from './metrics.js';
 
@@ -81,10 +87,12 @@ export function createWatcher(options: WatcherOptions): Watcher {
   const holdoffMaxMs = options.holdoffMaxMs ?? 500;
   const metrics = createWatcherMetrics(options.registry);
   const leadership = options.leadership;
-  const translator = createTranslator({
-    ...(options.ingressClass === undefined ? {} : { ingressClass: options.ingressClass }),
-    ...(options.rootNamespaces === undefined ? {} : { rootNamespaces: options.rootNamespaces }),
-  });
+  const newTranslator = (): Translator =>
+    createTranslator({
+      ...(options.ingressClass === undefined ? {} : { ingressClass: options.ingressClass }),
+      ...(options.rootNamespaces === undefined ? {} : { rootNamespaces: options.rootNamespaces }),
+    });
+  let translator = newTranslator();
   /** The next rebuild reads everything: at start, after a failure, and always for a source without changes. */
   let full = true;
   let sourceDiagnostics: readonly Diagnostic[] = [];
@@ -119,9 +127,18 @@ export function createWatcher(options: WatcherOptions): Watcher {
     if (wasFull) {
       const loaded = await source.load();
       sourceDiagnostics = loaded.diagnostics;
-      update = translator.replaceAll(loaded.objects);
+      if (source.takeChanges === undefined) update = translator.replaceAll(loaded.objects);
+      else {
+        // Such a source lists each object once. `replaceAll` would keep a decoding failure of the listing
+        // until the next listing, which never comes: a fresh translation keeps it per object, so a change
+        // to that object clears it.
+        translator = newTranslator();
+        update = translator.apply({ upserts: loaded.objects });
+      }
     } else {
-      update = translator.apply(source.takeChanges?.() ?? {});
+      const changes = (await source.takeChanges?.()) ?? {};
+      update = translator.apply(changes);
+      if (changes.diagnostics !== undefined) sourceDiagnostics = changes.diagnostics;
     }
     const translation = translator.current();
     const diagnostics = [...sourceDiagnostics, ...translation.diagnostics].sort(compareDiagnostics);
