@@ -4,6 +4,7 @@ import {
   SesameError,
   TYPE_SHORT_NAMES,
   TYPE_URLS,
+  updateSnapshot,
   type Logger,
   type Snapshot,
   type SnapshotBus,
@@ -96,6 +97,8 @@ export function createWatcher(options: WatcherOptions): Watcher {
   /** The next rebuild reads everything: at start, after a failure, and always for a source without changes. */
   let full = true;
   let sourceDiagnostics: readonly Diagnostic[] = [];
+  /** The snapshot of the translator's current state (undefined until the first rebuild succeeds). */
+  let translated: Snapshot | undefined;
   const holdoff = createHoldoff({
     delayMs: options.holdoffMs ?? 100,
     maxDelayMs: holdoffMaxMs,
@@ -142,10 +145,16 @@ export function createWatcher(options: WatcherOptions): Watcher {
     }
     const translation = translator.current();
     const diagnostics = [...sourceDiagnostics, ...translation.diagnostics].sort(compareDiagnostics);
-    const snapshot = createSnapshot(translation.resources);
+    // A change touches few resources: update the last snapshot (O(types touched)) rather than rebuild it
+    // from every resource. Both derive the version from content alone, so they agree.
+    const snapshot =
+      wasFull || translated === undefined
+        ? createSnapshot(translation.resources)
+        : updateSnapshot(translated, update);
     if (!snapshot.ok) throw new SesameError(ErrorCode.SnapshotInconsistent, snapshot.errors.join('; '));
     logNewDiagnostics(diagnostics);
     translatedOnce = true;
+    translated = snapshot.value;
     options.onTranslated?.({ translation, update, full: wasFull, snapshot: snapshot.value });
     // The translator now holds the source's state; a failed publish below is retried with the same snapshot.
     full = false;
