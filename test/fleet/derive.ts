@@ -1,7 +1,9 @@
 // What an Envoy on ADS asks for next, derived from what it received: the EDS names of its clusters, the route
 // configurations and secrets its listeners use. Full-state responses (CDS, LDS) of one version carry the same
 // content to every Envoy, so each version is decoded once per fleet and the name lists are shared.
-import { decodeMessage, lookupMessage, TypeUrl } from '@sesame/shared';
+import { createHash } from 'node:crypto';
+import { decodeMessage, TypeUrl } from '@sesame/shared';
+import protobuf from 'protobufjs';
 import type { WireResource } from './wire.js';
 
 /** A marker: a number the test writes into its manifests, read back from one resource an Envoy receives. */
@@ -13,11 +15,6 @@ export interface MarkerSpec {
   readonly name: string;
   /** A regular expression (source) with one capture group, run over the resource's proto JSON; the largest match wins. */
   readonly pattern: string;
-}
-
-interface ClusterFields {
-  name?: string;
-  eds_cluster_config?: { service_name?: string } | null;
 }
 
 const EMPTY: readonly string[] = [];
@@ -62,15 +59,63 @@ function walkListener(value: unknown, rds: Set<string>, sds: Set<string>): void 
   for (const v of Object.values(obj)) walkListener(v, rds, sds);
 }
 
+/**
+ * The EDS name of an encoded Cluster (its eds_cluster_config (3) service_name (2), else its name (1)),
+ * undefined when it is not an EDS cluster. Read field by field: a fleet reads thousands of clusters per Envoy.
+ */
+export function clusterEdsName(body: Uint8Array, fallback: string): string | undefined {
+  const reader = protobuf.Reader.create(body);
+  let name = '';
+  let service = '';
+  let eds = false;
+  while (reader.pos < reader.len) {
+    const tag = reader.uint32();
+    if (tag === ((1 << 3) | 2)) name = reader.string();
+    else if (tag === ((3 << 3) | 2)) {
+      eds = true;
+      const end = reader.uint32() + reader.pos;
+      while (reader.pos < end) {
+        const inner = reader.uint32();
+        if (inner === ((2 << 3) | 2)) service = reader.string();
+        else reader.skipType(inner & 7);
+      }
+    } else reader.skipType(tag & 7);
+  }
+  return eds ? service || name || fallback : undefined;
+}
+
+/** What identifies a full-state response for the caches (see createDerivations). */
+export interface ResponseKey {
+  readonly versionInfo: string;
+  readonly count: number;
+  readonly first: string;
+  readonly last: string;
+}
+
+/** Derives from one response resource by resource, so that no body outlives its resource. */
+export interface Collector<T> {
+  /** A resource's body, or (listeners) some of its top-level fields: any valid encoding of part of it. */
+  add(name: string, body: Buffer): void;
+  /** The result for the whole response; the same array for the same response key. */
+  finish(key: ResponseKey): T;
+}
+
+/** Route configuration and secret names a set of listeners uses. */
+export interface ListenerNames {
+  readonly rds: readonly string[];
+  readonly sds: readonly string[];
+}
+
 /** The per-fleet decoding caches. */
 export interface Derivations {
   /** EDS names of the clusters of a CDS response. */
   edsNames(versionInfo: string, resources: readonly WireResource[]): readonly string[];
   /** Route configuration and secret names of the listeners of an LDS response. */
-  listenerNames(
-    versionInfo: string,
-    resources: readonly WireResource[],
-  ): { rds: readonly string[]; sds: readonly string[] };
+  listenerNames(versionInfo: string, resources: readonly WireResource[]): ListenerNames;
+  /** Collects the EDS names of a CDS response. */
+  clusters(): Collector<readonly string[]>;
+  /** Collects the RDS and SDS names of an LDS response. */
+  listeners(): Collector<ListenerNames>;
   /** The marker value a resource carries, undefined when the pattern does not match. */
   marker(spec: MarkerSpec, versionInfo: string, resource: WireResource): number | undefined;
 }
@@ -79,35 +124,65 @@ export interface Derivations {
 export function createDerivations(): Derivations {
   const interned = new Map<string, readonly string[]>();
   const eds = new Recent<readonly string[]>(16);
-  const listeners = new Recent<{ rds: readonly string[]; sds: readonly string[] }>(16);
+  const listenerSets = new Recent<ListenerNames>(16);
+  // The names in a part of a listener (a filter chain, or a whole listener), by its content: each part is
+  // decoded once per fleet, not once per Envoy. Enough entries for the chains of a few listener versions.
+  const perListener = new Recent<{ rds: readonly string[]; sds: readonly string[] }>(32_768);
   const markers = new Recent<number | undefined>(256);
   const patterns = new Map<string, RegExp>();
-  const clusterType = lookupMessage(TypeUrl.Cluster);
   // A response's resources are the same for every Envoy only if the version and the list match; the count
   // and the first and last names make a cheap guard against a partial response under the same version.
-  const keyOf = (version: string, resources: readonly WireResource[]): string =>
-    `${version}\0${resources.length}\0${resources[0]?.name ?? ''}\0${resources.at(-1)?.name ?? ''}`;
+  const keyOf = (k: ResponseKey): string => `${k.versionInfo}\0${k.count}\0${k.first}\0${k.last}`;
+  const keyOfList = (versionInfo: string, resources: readonly WireResource[]): ResponseKey => ({
+    versionInfo,
+    count: resources.length,
+    first: resources[0]?.name ?? '',
+    last: resources.at(-1)?.name ?? '',
+  });
+  const clusters = (): Collector<readonly string[]> => {
+    const names: string[] = [];
+    return {
+      add(name, body) {
+        const service = clusterEdsName(body, name);
+        if (service !== undefined) names.push(service);
+      },
+      finish: (key) => eds.get(keyOf(key), () => canonical(names, interned)),
+    };
+  };
+  const listeners = (): Collector<ListenerNames> => {
+    const rds = new Set<string>();
+    const sds = new Set<string>();
+    return {
+      add(_name, body) {
+        const key =
+          body.length <= 2048
+            ? body.toString('latin1')
+            : `${body.length}\0${createHash('sha1').update(body).digest('base64')}`;
+        const one = perListener.get(key, () => {
+          const r = new Set<string>();
+          const s = new Set<string>();
+          walkListener(decodeMessage(TypeUrl.Listener, body), r, s);
+          return { rds: [...r], sds: [...s] };
+        });
+        for (const n of one.rds) rds.add(n);
+        for (const n of one.sds) sds.add(n);
+      },
+      finish: (key) =>
+        listenerSets.get(keyOf(key), () => ({
+          rds: canonical(rds, interned),
+          sds: canonical(sds, interned),
+        })),
+    };
+  };
+  const all = <T>(collector: Collector<T>, versionInfo: string, resources: readonly WireResource[]): T => {
+    for (const r of resources) collector.add(r.name, r.body);
+    return collector.finish(keyOfList(versionInfo, resources));
+  };
   return {
-    edsNames(versionInfo, resources) {
-      return eds.get(keyOf(versionInfo, resources), () => {
-        const names: string[] = [];
-        for (const r of resources) {
-          const cluster = clusterType.decode(r.body) as unknown as ClusterFields;
-          const config = cluster.eds_cluster_config;
-          if (config === undefined || config === null) continue;
-          names.push(config.service_name || cluster.name || r.name);
-        }
-        return canonical(names, interned);
-      });
-    },
-    listenerNames(versionInfo, resources) {
-      return listeners.get(keyOf(versionInfo, resources), () => {
-        const rds = new Set<string>();
-        const sds = new Set<string>();
-        for (const r of resources) walkListener(decodeMessage(TypeUrl.Listener, r.body), rds, sds);
-        return { rds: canonical(rds, interned), sds: canonical(sds, interned) };
-      });
-    },
+    edsNames: (versionInfo, resources) => all(clusters(), versionInfo, resources),
+    listenerNames: (versionInfo, resources) => all(listeners(), versionInfo, resources),
+    clusters,
+    listeners,
     marker(spec, versionInfo, resource) {
       // A version is a digest of the type's whole view, so it and the name pin the body (its length guards).
       const key = `${spec.key}\0${versionInfo}\0${resource.name}\0${resource.body.length}`;

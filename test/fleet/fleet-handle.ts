@@ -5,6 +5,7 @@ import { fileURLToPath } from 'node:url';
 import { createFleet, type ArmResult, type FleetOptions, type FleetSummary } from './fleet.js';
 import type { FleetReply, FleetRequest } from './fleet-protocol.js';
 import type { ArmSpec, EnvoyState } from './envoy-state.js';
+import { createMemorySampler, type FleetMemory, type MemorySampler } from './fleet-memory.js';
 
 /** A fleet, wherever it runs. */
 export interface FleetHandle {
@@ -17,6 +18,8 @@ export interface FleetHandle {
   arm(spec: ArmSpec, timeoutMs: number): Promise<{ readonly done: Promise<ArmResult> }>;
   setServers(servers: readonly string[]): Promise<void>;
   disconnect(count: number): Promise<void>;
+  /** The fleet process's memory and CPU, with peaks since the last reset (sampling starts on first call). */
+  memory(reset?: boolean): Promise<FleetMemory>;
   /** Closes every stream (and ends the child process). */
   close(): Promise<void>;
 }
@@ -24,6 +27,7 @@ export interface FleetHandle {
 /** A fleet in this process (small fleets, unit tests). */
 export function inProcessFleet(options: FleetOptions): FleetHandle {
   const fleet = createFleet(options);
+  let sampler: MemorySampler | undefined;
   return {
     pid: process.pid,
     start: () => fleet.start(),
@@ -32,7 +36,11 @@ export function inProcessFleet(options: FleetOptions): FleetHandle {
     arm: (spec, timeoutMs) => Promise.resolve({ done: fleet.arm(spec, timeoutMs) }),
     setServers: (servers) => Promise.resolve(fleet.setServers(servers)),
     disconnect: (count) => Promise.resolve(fleet.disconnect(count)),
-    close: () => Promise.resolve(fleet.close()),
+    memory: (reset = false) => Promise.resolve((sampler ??= createMemorySampler()).read(reset)),
+    close: () => {
+      sampler?.close();
+      return Promise.resolve(fleet.close());
+    },
   };
 }
 
@@ -44,8 +52,12 @@ export async function startFleetProcess(
   processOptions: { heapMb?: number } = {},
 ): Promise<FleetHandle> {
   const child: ChildProcess = fork(ENTRY, [], {
-    execArgv: ['--import', 'tsx', `--max-old-space-size=${processOptions.heapMb ?? 4096}`],
+    execArgv: ['--import', 'tsx', '--expose-gc', `--max-old-space-size=${processOptions.heapMb ?? 4096}`],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
+    // glibc raises its mmap threshold to the largest buffer freed (up to 32 MiB), after which multi-MiB
+    // response buffers come from the heap and fragment it: RSS then stays at the peak. A fixed threshold
+    // keeps big buffers in mmap, returned to the system when freed.
+    env: { ...process.env, MALLOC_MMAP_THRESHOLD_: String(128 * 1024) },
   });
   const pending = new Map<number, { resolve: (v: unknown) => void; reject: (e: Error) => void }>();
   const finals = new Map<number, (v: unknown) => void>();
@@ -98,6 +110,7 @@ export async function startFleetProcess(
     },
     setServers: (servers) => call({ id: id(), op: 'set-servers', servers }),
     disconnect: (count) => call({ id: id(), op: 'disconnect', count }),
+    memory: (reset = false) => call({ id: id(), op: 'memory', reset }),
     async close() {
       if (exitError === undefined) {
         await call({ id: id(), op: 'close' }).catch(() => undefined);

@@ -11,6 +11,7 @@ export type FleetRequest = { readonly id: number } & (
   | { readonly op: 'arm'; readonly spec: ArmSpec; readonly timeoutMs: number }
   | { readonly op: 'set-servers'; readonly servers: readonly string[] }
   | { readonly op: 'disconnect'; readonly count: number }
+  | { readonly op: 'memory'; readonly reset: boolean }
   | { readonly op: 'close' }
 );
 

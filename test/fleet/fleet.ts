@@ -3,11 +3,11 @@
 // configuration), times armed changes to the last ACK, and sums up what every Envoy holds.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { credentials, type ChannelCredentials } from '@grpc/grpc-js';
+import { createSecureContext, type SecureContext } from 'node:tls';
 import { createDerivations, type MarkerSpec } from './derive.js';
 import type { ArmSpec, EnvoyState, ShortType } from './envoy-state.js';
 import { SimulatedEnvoy } from './simulated-envoy.js';
-import { createRequestEncoder } from './wire.js';
+import { createRequestPartsEncoder } from './wire.js';
 
 /** How to build a fleet. */
 export interface FleetOptions {
@@ -85,25 +85,27 @@ export interface Fleet {
 export function createFleet(options: FleetOptions): Fleet {
   const read = (file: string): Buffer => readFileSync(join(options.tlsDir, file));
   // Read on first use: a fleet may be created before its certificates are issued.
-  let creds: ChannelCredentials | undefined;
+  let secureContext: SecureContext | undefined;
   let servers = [...options.servers];
   let armed: { remaining: Set<SimulatedEnvoy>; times: number[]; onDone: () => void } | undefined;
   const waiting = new Set<SimulatedEnvoy>();
   let onBatchSettled: (() => void) | undefined;
   const envoys: SimulatedEnvoy[] = [];
   const context = {
-    get credentials(): ChannelCredentials {
-      return (creds ??= credentials.createSsl(read('ca.crt'), read('tls.key'), read('tls.crt')));
-    },
+    secureContext: (): SecureContext =>
+      (secureContext ??= createSecureContext({
+        ca: read('ca.crt'),
+        cert: read('tls.crt'),
+        key: read('tls.key'),
+      })),
     serverName: options.serverName ?? 'sesame-xds',
     servers: () => servers,
-    encode: createRequestEncoder(),
+    encode: createRequestPartsEncoder(),
     derive: createDerivations(),
     markers: options.markers ?? [],
     nack: options.nack ?? false,
     history: options.history ?? false,
     backoff: options.backoff ?? { initialMs: 100, maxMs: 2000 },
-    maxMessageBytes: 512 * 1024 * 1024,
     onArmed: (envoy: SimulatedEnvoy, at: bigint) => {
       if (armed === undefined || !armed.remaining.delete(envoy)) return;
       armed.times.push(Number(at / 1000n));

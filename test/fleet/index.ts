@@ -11,6 +11,7 @@ export {
   type FleetSummary,
 } from './fleet.js';
 export { inProcessFleet, startFleetProcess, waitForFleet, type FleetHandle } from './fleet-handle.js';
+export type { FleetMemory } from './fleet-memory.js';
 export type {
   ArmSpec,
   EnvoyState,

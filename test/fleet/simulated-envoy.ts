@@ -3,14 +3,9 @@
 // every response, and reconnects with backoff to the next edge of its list when the stream fails. It records
 // what a fault test asserts on: versions ACKed per type, marker values received and ACKed, and any marker
 // sent after a higher one was ACKed.
-import {
-  Client,
-  Metadata,
-  type ChannelCredentials,
-  type ClientDuplexStream,
-  type StatusObject,
-} from '@grpc/grpc-js';
+import type { SecureContext } from 'node:tls';
 import { TYPE_SHORT_NAMES, TypeUrl } from '@sesame/shared';
+import { openAdsConnection, type AdsConnection } from './ads-connection.js';
 import type { Derivations, MarkerSpec } from './derive.js';
 import type {
   ArmSpec,
@@ -20,22 +15,22 @@ import type {
   ShortType,
   TypeRecord,
 } from './envoy-state.js';
-import { contentDigest, parseResponse, type RequestParts, type WireResponse } from './wire.js';
-
-const ADS = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+import { createResponseParser } from './response-parser.js';
+import { createResponseReader, type ReadResponse } from './response-reader.js';
+import type { RequestParts } from './wire.js';
 
 /** Everything one Envoy needs that the fleet shares. */
 export interface EnvoyContext {
-  readonly credentials: ChannelCredentials;
+  /** The client certificate, key and CA (read on first use: a fleet may exist before its certificates). */
+  readonly secureContext: () => SecureContext;
   readonly serverName: string;
   readonly servers: () => readonly string[];
-  readonly encode: (parts: RequestParts) => Buffer;
+  readonly encode: (parts: RequestParts) => readonly Buffer[];
   readonly derive: Derivations;
   readonly markers: readonly MarkerSpec[];
   readonly nack: boolean;
   readonly history: boolean;
   readonly backoff: { readonly initialMs: number; readonly maxMs: number };
-  readonly maxMessageBytes: number;
   /** Called when an armed change was ACKed, with process.hrtime.bigint(). */
   readonly onArmed: (envoy: SimulatedEnvoy, at: bigint) => void;
   /** Called when the Envoy first holds a complete configuration, or its first stream failed. */
@@ -57,8 +52,7 @@ const DERIVED_TYPES: readonly string[] = [
 
 /** One Envoy of a fleet. */
 export class SimulatedEnvoy {
-  private client: Client | undefined;
-  private call: ClientDuplexStream<Buffer, Buffer> | undefined;
+  private call: AdsConnection | undefined;
   private readonly typeStates = new Map<string, TypeState>();
   private readonly markerStates = new Map<string, MarkerRecord>();
   private readonly violations: string[] = [];
@@ -107,7 +101,6 @@ export class SimulatedEnvoy {
     this.closed = true;
     if (this.timer !== undefined) clearTimeout(this.timer);
     this.call?.cancel();
-    this.client?.close();
   }
 
   /** Drops the connection now (as a crashed Envoy would) and reconnects after the backoff. */
@@ -142,31 +135,33 @@ export class SimulatedEnvoy {
     this.server = address;
     this.live = false;
     this.streams++;
-    const client = new Client(address, this.ctx.credentials, {
-      'grpc.ssl_target_name_override': this.ctx.serverName,
-      'grpc.default_authority': this.ctx.serverName,
-      // A connection of its own, as every Envoy has (grpc-js would otherwise share one per target).
-      'grpc.use_local_subchannel_pool': 1,
-      'grpc.primary_user_agent': `sesame-fleet/${this.id}`,
-      'grpc.max_receive_message_length': this.ctx.maxMessageBytes,
-    });
-    const call = client.makeBidiStreamRequest<Buffer, Buffer>(
-      ADS,
-      (b: Buffer) => b,
-      (b: Buffer) => b,
-      new Metadata(),
-    );
-    this.client = client;
-    this.call = call;
     // Nonces die with the stream; versions and subscriptions are what a reconnecting Envoy sends again.
     for (const s of this.typeStates.values()) s.nonce = '';
-    call.on('data', (bytes: Buffer) => this.onResponse(call, parseResponse(bytes)));
-    call.on('error', () => undefined);
-    call.on('status', (status: StatusObject) => this.onEnded(call, client, status));
+    // Events arrive only after this returns, so each callback sees both `call` and `parser`.
+    const call = openAdsConnection({
+      address,
+      secureContext: this.ctx.secureContext(),
+      serverName: this.ctx.serverName,
+      userAgent: `sesame-fleet/${this.id}`,
+      onData: (chunk) => parser.push(chunk),
+      onEnd: (error) => this.onEnded(call, error),
+    });
+    const parser = createResponseParser({
+      digest: this.ctx.history,
+      begin: () =>
+        createResponseReader({
+          derive: this.ctx.nack ? undefined : this.ctx.derive,
+          markers: this.ctx.markers,
+          armed: () => this.armed,
+          onResponse: (r) => this.onResponse(call, r),
+        }),
+      onError: (message) => call.cancel(`13 malformed response: ${message}`),
+    });
+    this.call = call;
     let node: RequestParts['node'] = { id: this.id, cluster: this.cluster };
     const send = (typeUrl: string): void => {
       const s = this.state(typeUrl);
-      call.write(
+      call.send(
         this.ctx.encode({
           typeUrl,
           versionInfo: s.accepted,
@@ -184,14 +179,13 @@ export class SimulatedEnvoy {
     }
   }
 
-  private onEnded(call: ClientDuplexStream<Buffer, Buffer>, client: Client, status: StatusObject): void {
+  private onEnded(call: AdsConnection, error: string): void {
     if (this.call !== call) return;
     this.call = undefined;
     this.live = false;
-    client.close();
     if (this.closed) return;
     this.failures++;
-    this.lastError = `${status.code} ${status.details}`;
+    this.lastError = error;
     this.settle();
     this.serverIndex++;
     const jittered = this.delay * (0.5 + Math.random() / 2);
@@ -202,11 +196,11 @@ export class SimulatedEnvoy {
     }, jittered);
   }
 
-  private write(call: ClientDuplexStream<Buffer, Buffer>, parts: RequestParts): void {
-    call.write(this.ctx.encode(parts));
+  private write(call: AdsConnection, parts: RequestParts): void {
+    call.send(this.ctx.encode(parts));
   }
 
-  private onResponse(call: ClientDuplexStream<Buffer, Buffer>, r: WireResponse): void {
+  private onResponse(call: AdsConnection, r: ReadResponse): void {
     if (this.call !== call) return;
     this.live = true;
     this.delay = this.ctx.backoff.initialMs;
@@ -214,9 +208,9 @@ export class SimulatedEnvoy {
     const s = this.state(r.typeUrl);
     s.received++;
     s.nonce = r.nonce;
-    s.lastCount = r.resources.length;
+    s.lastCount = r.count;
     if (r.typeUrl === TypeUrl.Cluster || r.typeUrl === TypeUrl.Listener) {
-      if (s.received > 1) s.minCount = Math.min(s.minCount ?? Infinity, r.resources.length);
+      if (s.received > 1) s.minCount = Math.min(s.minCount ?? Infinity, r.count);
     }
     const markers = this.readMarkers(r);
     const names = s.subscription === undefined ? {} : { names: s.subscription };
@@ -242,27 +236,17 @@ export class SimulatedEnvoy {
       m.maxAcked = Math.max(m.maxAcked ?? value, value);
     }
     this.record(r, true, markers);
-    if (r.typeUrl === TypeUrl.Cluster) {
-      this.resubscribe(
-        call,
-        TypeUrl.ClusterLoadAssignment,
-        this.ctx.derive.edsNames(r.versionInfo, r.resources),
-      );
-    } else if (r.typeUrl === TypeUrl.Listener) {
-      const { rds, sds } = this.ctx.derive.listenerNames(r.versionInfo, r.resources);
-      this.resubscribe(call, TypeUrl.RouteConfiguration, rds);
-      this.resubscribe(call, TypeUrl.Secret, sds);
+    if (r.eds !== undefined) this.resubscribe(call, TypeUrl.ClusterLoadAssignment, r.eds);
+    if (r.listeners !== undefined) {
+      this.resubscribe(call, TypeUrl.RouteConfiguration, r.listeners.rds);
+      this.resubscribe(call, TypeUrl.Secret, r.listeners.sds);
     }
     this.checkArmed(r);
     if (!this.settled && this.initialized()) this.settle();
   }
 
   /** Sends a new subscription for a derived type when its names changed (Envoy's follow-up request). */
-  private resubscribe(
-    call: ClientDuplexStream<Buffer, Buffer>,
-    typeUrl: string,
-    names: readonly string[],
-  ): void {
+  private resubscribe(call: AdsConnection, typeUrl: string, names: readonly string[]): void {
     const s = this.state(typeUrl);
     const before = s.subscription ?? [];
     if (before === names) return;
@@ -272,11 +256,10 @@ export class SimulatedEnvoy {
     this.write(call, { typeUrl, versionInfo: s.accepted, nonce: s.nonce, names });
   }
 
-  private readMarkers(r: WireResponse): Record<string, number> {
+  private readMarkers(r: ReadResponse): Record<string, number> {
     const found: Record<string, number> = {};
     for (const spec of this.ctx.markers) {
-      if (spec.typeUrl !== r.typeUrl) continue;
-      const resource = r.resources.find((x) => x.name === spec.name);
+      const resource = r.markers.get(spec);
       if (resource === undefined) continue;
       const value = this.ctx.derive.marker(spec, r.versionInfo, resource);
       if (value === undefined) continue;
@@ -301,26 +284,22 @@ export class SimulatedEnvoy {
     return m;
   }
 
-  private record(r: WireResponse, acked: boolean, markers: Record<string, number>): void {
+  private record(r: ReadResponse, acked: boolean, markers: Record<string, number>): void {
     if (!this.ctx.history) return;
     this.history.push({
       at: Date.now(),
       type: TYPE_SHORT_NAMES[r.typeUrl as TypeUrl] ?? (r.typeUrl as ShortType),
       version: r.versionInfo,
-      digest: contentDigest(r.resources),
-      resources: r.resources.length,
+      digest: r.digest ?? '',
+      resources: r.count,
       acked,
       markers,
     });
   }
 
-  private checkArmed(r: WireResponse): void {
-    const spec = this.armed;
-    if (spec === undefined || spec.typeUrl !== r.typeUrl) return;
-    const hit = r.resources.some((x) =>
-      spec.name !== undefined ? x.name === spec.name : x.name.startsWith(spec.prefix ?? ''),
-    );
-    if (!hit) return;
+  private checkArmed(r: ReadResponse): void {
+    // A hit counts for the change armed now (not for one disarmed or replaced while the response streamed).
+    if (r.armedHit === undefined || r.armedHit !== this.armed) return;
     this.armed = undefined;
     this.ctx.onArmed(this, process.hrtime.bigint());
   }

@@ -1,8 +1,9 @@
 // The simulated Envoys' side of the wire: DiscoveryRequests built from pre-encoded parts, and
 // DiscoveryResponses read without decoding the resources. A fleet of thousands receives the same bytes many
 // times over, so it only reads what Envoy's ADS logic needs: the envelope, and each resource's name (field 1
-// of every xDS resource message). Written against the protos, not the edge's codec, so a symmetric bug
-// cannot hide.
+// of every xDS resource message). parseResponse reads a whole message: the fleet streams them instead
+// (response-parser.ts), and tests hold the two to the same results. Written against the protos, not the
+// edge's codec, so a symmetric bug cannot hide.
 import { createHash } from 'node:crypto';
 import { lookupMessage } from '@sesame/shared';
 import protobuf from 'protobufjs';
@@ -86,6 +87,15 @@ export interface RequestParts {
 
 /** Builds DiscoveryRequests; the encoded names and type parts are cached, as one list serves many Envoys. */
 export function createRequestEncoder(): (parts: RequestParts) => Buffer {
+  const encode = createRequestPartsEncoder();
+  return (parts) => Buffer.concat(encode(parts));
+}
+
+/**
+ * Builds DiscoveryRequests as pieces that concatenate into one message: the names piece is the same Buffer for
+ * every Envoy subscribed to the same list, so writing the pieces (rather than a copy) costs no memory per Envoy.
+ */
+export function createRequestPartsEncoder(): (parts: RequestParts) => readonly Buffer[] {
   const type = lookupMessage(REQUEST);
   const encode = (o: Record<string, unknown>): Buffer =>
     Buffer.from(type.encode(type.fromObject(o)).finish());
@@ -112,7 +122,7 @@ export function createRequestEncoder(): (parts: RequestParts) => Buffer {
         : { node: { id: parts.node.id, cluster: parts.node.cluster, user_agent_name: 'envoy' } }),
       ...(parts.errorDetail === undefined ? {} : { error_detail: { code: 3, message: parts.errorDetail } }),
     });
-    return Buffer.concat([typePart, namesPart, variable]);
+    return namesPart.length === 0 ? [typePart, variable] : [typePart, namesPart, variable];
   };
 }
 
