@@ -47,6 +47,8 @@ export interface RunResult {
   /** At the end of the run, and at the peak, in MiB. */
   readonly rssMiB: Readonly<Record<string, number>>;
   readonly peakRssMiB: Readonly<Record<string, number>>;
+  /** The day the run was measured (absent in the first runs, 2026-11-21). */
+  readonly measuredOn?: string;
   /** kill -9 of one edge with its share of the Envoys connected (absent in runs from before it was measured). */
   readonly edgeKill?: EdgeKillResult;
 }
@@ -164,6 +166,7 @@ export function processTable(results: E2eResults): string {
       'per Envoy MiB',
       'RSS MiB (watcher / bus / edges / fleet)',
       'edge kill -9: Envoys moved / reconnected s / converged s',
+      'measured',
     ],
   ];
   for (const run of [...results.runs].sort(order)) {
@@ -189,6 +192,7 @@ export function processTable(results: E2eResults): string {
         ? '-'
         : `${run.edgeKill.envoysMoved} / ${fmt(run.edgeKill.reconnectedMs / 1000, 1)} / ${fmt(run.edgeKill.convergedMs / 1000, 1)}` +
           (run.edgeKill.violations > 0 ? ` (${run.edgeKill.violations} older versions sent!)` : ''),
+      run.measuredOn ?? '2026-11-21',
     ]);
   }
   return table(rows);

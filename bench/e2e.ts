@@ -271,6 +271,7 @@ async function runDeployment(
             `converged in ${edgeKill.convergedMs.toFixed(0)} ms\n`,
         );
         results.push({
+          measuredOn: new Date().toISOString().slice(0, 10),
           source: sourceKind,
           bus,
           proxies,
