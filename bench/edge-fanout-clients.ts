@@ -1,7 +1,8 @@
 // The simulated Envoys of `npm run bench -- edge-fanout`, in their own process (forked by edge-fanout.ts over
 // IPC): N ADS streams, each on its own mutual-TLS connection, that subscribe like an Envoy with ADS (CDS
-// wildcard, then EDS for every cluster), ACK every response and report when they ACKed the change the
-// parent armed them for. They read only a response's envelope, so the client side stays cheap.
+// wildcard, then EDS for every cluster and, when the snapshot has them, LDS wildcard, then RDS and SDS for what
+// the listeners name), ACK every response (repeating the whole name list, as Envoy does) and report when they
+// ACKed the change the parent armed them for. They read only a response's envelope, so the client side stays cheap.
 import { readFileSync } from 'node:fs';
 import {
   Client,
@@ -21,6 +22,9 @@ export type ClientCommand =
       tlsDir: string;
       count: number;
       edsNames: readonly string[];
+      /** Empty when the snapshot holds only clusters and endpoints: then no LDS, RDS or SDS either. */
+      secretNames: readonly string[];
+      routeNames: readonly string[];
       /** Connections opened at once; the next batch starts when these hold their initial state. */
       batch: number;
     }
@@ -70,25 +74,33 @@ function envelope(bytes: Buffer): Envelope {
  * ACK; only version, nonce (and the node on the first request) are encoded per request. Concatenated
  * protobuf encodings of the same message merge into one.
  */
-function requestEncoder(edsNames: readonly string[]) {
+function requestEncoder(
+  names: Pick<Extract<ClientCommand, { kind: 'connect' }>, 'edsNames' | 'secretNames' | 'routeNames'>,
+) {
   const type = lookupMessage(REQUEST);
   const encode = (o: Record<string, unknown>): Buffer =>
     Buffer.from(type.encode(type.fromObject(o)).finish());
-  const names = new Map<string, Buffer>([
+  const fixed = new Map<string, Buffer>([
     [TypeUrl.Cluster, encode({ type_url: TypeUrl.Cluster })],
+    [TypeUrl.Listener, encode({ type_url: TypeUrl.Listener })],
     [
       TypeUrl.ClusterLoadAssignment,
-      encode({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: edsNames }),
+      encode({ type_url: TypeUrl.ClusterLoadAssignment, resource_names: names.edsNames }),
     ],
+    [
+      TypeUrl.RouteConfiguration,
+      encode({ type_url: TypeUrl.RouteConfiguration, resource_names: names.routeNames }),
+    ],
+    [TypeUrl.Secret, encode({ type_url: TypeUrl.Secret, resource_names: names.secretNames })],
   ]);
   return (typeUrl: string, version: string, nonce: string, nodeId?: string): Buffer => {
-    const fixed = names.get(typeUrl) ?? encode({ type_url: typeUrl });
+    const subscription = fixed.get(typeUrl) ?? encode({ type_url: typeUrl });
     const variable = encode({
       version_info: version,
       response_nonce: nonce,
       ...(nodeId === undefined ? {} : { node: { id: nodeId, cluster: 'bench', user_agent_name: 'envoy' } }),
     });
-    return Buffer.concat([fixed, variable]);
+    return Buffer.concat([subscription, variable]);
   };
 }
 
@@ -105,6 +117,8 @@ class SimulatedEnvoy {
     address: string,
     creds: ChannelCredentials,
     private readonly encode: ReturnType<typeof requestEncoder>,
+    /** The types whose first response makes this client ready (the snapshot's types). */
+    private readonly awaited: ReadonlySet<string>,
     private readonly onReady: () => void,
     private readonly onChange: (at: bigint, bytes: number) => void,
   ) {
@@ -134,12 +148,19 @@ class SimulatedEnvoy {
     this.versions.set(r.typeUrl, r.version);
     this.call.write(this.encode(r.typeUrl, r.version, r.nonce));
     if (r.typeUrl === TypeUrl.Cluster && first) {
-      // Envoy asks for the endpoints of the clusters it just received.
+      // Envoy asks for the endpoints of the clusters it just received, then for the listeners.
       this.call.write(this.encode(TypeUrl.ClusterLoadAssignment, '', ''));
+      if (this.awaited.has(TypeUrl.Listener)) this.call.write(this.encode(TypeUrl.Listener, '', ''));
     }
+    if (r.typeUrl === TypeUrl.Listener && first) {
+      // ... and for the routes and secrets the listeners name.
+      this.call.write(this.encode(TypeUrl.RouteConfiguration, '', ''));
+      this.call.write(this.encode(TypeUrl.Secret, '', ''));
+    }
+    if (first && [...this.awaited].every((t) => this.versions.has(t))) this.onReady();
     if (r.typeUrl === TypeUrl.ClusterLoadAssignment) {
-      if (first) this.onReady();
-      else if (this.armed && r.version !== this.armedFrom) {
+      if (first) return;
+      if (this.armed && r.version !== this.armedFrom) {
         this.armed = false;
         this.onChange(process.hrtime.bigint(), r.bytes);
       }
@@ -160,7 +181,11 @@ class SimulatedEnvoy {
 async function connectAll(command: Extract<ClientCommand, { kind: 'connect' }>): Promise<SimulatedEnvoy[]> {
   const read = (f: string): Buffer => readFileSync(`${command.tlsDir}/${f}`);
   const creds = credentials.createSsl(read('ca.crt'), read('tls.key'), read('tls.crt'));
-  const encode = requestEncoder(command.edsNames);
+  const encode = requestEncoder(command);
+  const awaited = new Set<string>([TypeUrl.Cluster, TypeUrl.ClusterLoadAssignment]);
+  if (command.secretNames.length > 0) {
+    for (const t of [TypeUrl.Listener, TypeUrl.RouteConfiguration, TypeUrl.Secret]) awaited.add(t);
+  }
   const envoys: SimulatedEnvoy[] = [];
   for (let start = 0; start < command.count; start += command.batch) {
     const size = Math.min(command.batch, command.count - start);
@@ -171,7 +196,7 @@ async function connectAll(command: Extract<ClientCommand, { kind: 'connect' }>):
       };
       for (let i = 0; i < size; i++) {
         envoys.push(
-          new SimulatedEnvoy(start + i, command.address, creds, encode, onReady, (at, bytes) =>
+          new SimulatedEnvoy(start + i, command.address, creds, encode, awaited, onReady, (at, bytes) =>
             change(at, bytes),
           ),
         );

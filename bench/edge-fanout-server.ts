@@ -16,13 +16,14 @@ import {
 import { createEdge, type Edge } from '@sesame/xds-edge';
 import protobuf from 'protobufjs';
 import { Registry } from 'prom-client';
-import { fanoutResources, changedEndpoints } from './edge-fanout.js';
+import { changedEndpoints, fanoutResources, type SnapshotShape } from './edge-fanout.js';
 
 /** Messages from the parent. */
 export type ServerCommand =
-  | { kind: 'start'; mode: 'edge' | 'floor'; tlsDir: string; clusters: number }
+  | { kind: 'start'; mode: 'edge' | 'floor'; tlsDir: string; clusters: number; shape: SnapshotShape }
   | { kind: 'change'; generation: number }
-  | { kind: 'stats' }
+  /** Taken once the server has read `acks` endpoint ACKs since the change (or after a deadline). */
+  | { kind: 'stats'; acks: number }
   | { kind: 'close' };
 
 /** Messages to the parent. */
@@ -36,6 +37,13 @@ export type ServerReport =
       rssBytes: number;
       heapBytes: number;
       externalBytes: number;
+      arrayBuffersBytes: number;
+      /** The highest RSS the process reached (VmHWM): the initial push, typically. */
+      peakRssBytes: number;
+      /** The V8 heap the process holds, used or not. */
+      heapTotalBytes: number;
+      /** False when the deadline passed before the server read every ACK. */
+      allAcksRead: boolean;
     }
   | { kind: 'error'; message: string };
 
@@ -46,6 +54,8 @@ interface Fanout {
    * response) and returns the act of publishing it, which is what the clock measures.
    */
   prepare(generation: number): () => Promise<void>;
+  /** Endpoint (EDS) ACKs the server has read so far. */
+  acks(): Promise<number>;
   close(): Promise<void>;
 }
 
@@ -55,16 +65,17 @@ function snapshotOf(resources: Iterable<Resource>): Snapshot {
   return r.value;
 }
 
-async function startEdge(tlsDir: string, clusters: number): Promise<Fanout> {
+async function startEdge(tlsDir: string, clusters: number, shape: SnapshotShape): Promise<Fanout> {
   const bus = createMemoryBus();
-  const resources = fanoutResources(clusters);
+  const resources = fanoutResources(clusters, shape);
+  const registry = new Registry();
   await bus.publish(snapshotOf(resources.values()));
   const edge: Edge = await createEdge({
     bus,
     tlsDir,
     address: { host: '127.0.0.1', port: 0 },
     logger: createLogger({ level: 'silent' }),
-    registry: new Registry(),
+    registry,
   });
   return {
     address: `127.0.0.1:${edge.address.port}`,
@@ -75,6 +86,10 @@ async function startEdge(tlsDir: string, clusters: number): Promise<Fanout> {
       return async () => {
         await bus.publish(snapshot);
       };
+    },
+    async acks() {
+      const metric = await registry.getSingleMetric('sesame_xds_acks_total')?.get();
+      return metric?.values.find((v) => v.labels['type'] === 'eds')?.value ?? 0;
     },
     async close() {
       await edge.close({ graceMs: 100 });
@@ -107,16 +122,15 @@ function requestType(bytes: Buffer): string {
   return '';
 }
 
-async function startFloor(tlsDir: string, clusters: number): Promise<Fanout> {
-  const resources = fanoutResources(clusters);
-  const ofType = (t: string): Resource[] => [...resources.values()].filter((r) => r.typeUrl === t);
-  const initial = new Map<string, Buffer>([
-    [TypeUrl.Cluster, encodeResponse(TypeUrl.Cluster, 'v0', ofType(TypeUrl.Cluster))],
-    [
-      TypeUrl.ClusterLoadAssignment,
-      encodeResponse(TypeUrl.ClusterLoadAssignment, 'v0', ofType(TypeUrl.ClusterLoadAssignment)),
-    ],
-  ]);
+async function startFloor(tlsDir: string, clusters: number, shape: SnapshotShape): Promise<Fanout> {
+  const resources = fanoutResources(clusters, shape);
+  const initial = new Map<string, Buffer>();
+  for (const typeUrl of Object.values(TypeUrl)) {
+    const ofType = [...resources.values()].filter((r) => r.typeUrl === typeUrl);
+    if (ofType.length > 0) initial.set(typeUrl, encodeResponse(typeUrl, 'v0', ofType));
+  }
+  // Once every initial response is out, the only requests left are the ACKs of endpoint changes.
+  let acks = 0;
   const edsStreams = new Set<ServerDuplexStream<Buffer, Buffer>>();
   const read = (f: string): Buffer => readFileSync(`${tlsDir}/${f}`);
   const server = new Server({ 'grpc.max_concurrent_streams': 65_536, 'grpc.enable_channelz': 0 });
@@ -126,7 +140,10 @@ async function startFloor(tlsDir: string, clusters: number): Promise<Fanout> {
       const sent = new Set<string>();
       call.on('data', (bytes: Buffer) => {
         // The bare minimum: once both initial responses are out, requests (ACKs) are not even parsed.
-        if (sent.size === initial.size) return;
+        if (sent.size === initial.size) {
+          acks++;
+          return;
+        }
         const t = requestType(bytes);
         if (sent.has(t)) return;
         sent.add(t);
@@ -165,11 +182,18 @@ async function startFloor(tlsDir: string, clusters: number): Promise<Fanout> {
         return Promise.resolve();
       };
     },
+    acks: () => Promise.resolve(acks),
     close() {
       server.forceShutdown();
       return Promise.resolve();
     },
   };
+}
+
+/** The process' peak resident set size, from /proc. */
+function peakRss(): number {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  return Number(/^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1] ?? NaN) * 1024;
 }
 
 /** Bytes this process has written to file descriptors so far (sockets included), from /proc. */
@@ -193,7 +217,17 @@ function post(method: string): Promise<unknown> {
 }
 
 let fanout: Fanout | undefined;
-let mark = { cpu: process.cpuUsage(), wchar: 0 };
+let mark = { cpu: process.cpuUsage(), wchar: 0, acks: 0 };
+
+/** Resolves once `count` more ACKs than at the change were read, or false after a generous deadline. */
+async function acksRead(count: number): Promise<boolean> {
+  const deadline = performance.now() + 120_000;
+  while (fanout !== undefined && (await fanout.acks()) - mark.acks < count) {
+    if (performance.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 2));
+  }
+  return true;
+}
 
 function send(report: ServerReport): void {
   process.send?.(report);
@@ -203,7 +237,11 @@ async function onCommand(command: ServerCommand): Promise<void> {
   switch (command.kind) {
     case 'start':
       profileMode = command.mode;
-      fanout = await (command.mode === 'edge' ? startEdge : startFloor)(command.tlsDir, command.clusters);
+      fanout = await (command.mode === 'edge' ? startEdge : startFloor)(
+        command.tlsDir,
+        command.clusters,
+        command.shape,
+      );
       send({ kind: 'started', address: fanout.address });
       break;
     case 'change': {
@@ -213,13 +251,14 @@ async function onCommand(command: ServerCommand): Promise<void> {
         await post('Profiler.start');
       }
       const publish = fanout?.prepare(command.generation);
-      mark = { cpu: process.cpuUsage(), wchar: writtenBytes() };
+      mark = { cpu: process.cpuUsage(), wchar: writtenBytes(), acks: (await fanout?.acks()) ?? 0 };
       const atUs = Number(process.hrtime.bigint() / 1000n);
       await publish?.();
       send({ kind: 'changed', atUs });
       break;
     }
     case 'stats': {
+      const allAcksRead = await acksRead(command.acks);
       const cpu = process.cpuUsage(mark.cpu);
       const memory = process.memoryUsage();
       send({
@@ -229,6 +268,10 @@ async function onCommand(command: ServerCommand): Promise<void> {
         rssBytes: memory.rss,
         heapBytes: memory.heapUsed,
         externalBytes: memory.external,
+        arrayBuffersBytes: memory.arrayBuffers,
+        peakRssBytes: peakRss(),
+        heapTotalBytes: memory.heapTotal,
+        allAcksRead,
       });
       break;
     }

@@ -1,22 +1,34 @@
-// `npm run bench -- edge-fanout [--sizes 100,1000,5000] [--rounds 5] [--repeat 1] [--clusters 1000] [--modes floor,edge]`:
-// N simulated Envoys (one process, one mutual-TLS connection each) hold a snapshot of 1,000 clusters with their
-// endpoints over ADS; one endpoint change is published; we time until every client has received and ACKed it
-// (from the publish in the server process to each ACK written, on the shared monotonic clock), and count the
-// bytes, the server's CPU and its RSS. The same clients then run against the floor: a bare grpc-js server over
-// the same mutual TLS streaming the same pre-encoded bytes, which does not even parse ACKs. Floor and edge
-// alternate `--repeat` times per size and medians are reported, with the our/floor ratios; the figures go to
-// bench/results/edge-fanout.json. SESAME_BENCH_PROFILE=DIR writes a CPU profile of the change rounds.
+// `npm run bench -- edge-fanout [--sizes 100,1000,5000] [--rounds 5] [--repeat 1] [--clusters 1000]
+// [--snapshot eds|full] [--batch 250] [--modes floor,edge]`:
+// N simulated Envoys (one process, one mutual-TLS connection each) hold a snapshot of `--clusters` clusters with
+// their endpoints over ADS (`--snapshot full` adds what a real ingress snapshot holds besides: two listeners, the
+// HTTPS one with a filter chain per TLS secret, one route configuration with a virtual host per cluster, and a
+// secret per five clusters, which the clients subscribe to like Envoy); one endpoint change is published; we
+// time until every client has received and ACKed it (from the publish in the server process to each ACK
+// written, on the shared monotonic clock), and count the bytes, the server's CPU (until the server has read
+// every ACK, so the per-stream figure holds the whole round trip) and its RSS. The same clients then run against
+// the floor: a bare grpc-js server over the same mutual TLS streaming the same pre-encoded bytes, which does not
+// even parse ACKs. Floor and edge alternate `--repeat` times per size and medians are reported, with the
+// our/floor ratios; the figures go to bench/results/edge-fanout.json. SESAME_BENCH_PROFILE=DIR writes a CPU
+// profile of the change rounds.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { encodeResource, TypeUrl, type Resource } from '@sesame/shared';
 import { createTestPki } from '../test/tls/pki.js';
+import { listener, secret } from '../test/xds/resources.js';
 import type { ClientCommand, ClientReport } from './edge-fanout-clients.js';
 import type { ServerCommand, ServerReport } from './edge-fanout-server.js';
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
 const CHANGED = 7;
+
+/** What the snapshot holds besides the EDS clusters and their endpoints: nothing, or a real ingress' rest. */
+export type SnapshotShape = 'eds' | 'full';
+
+/** The route configuration the HTTP listener takes from RDS (`--snapshot full`). */
+export const ROUTE_CONFIG = 'ingress_http';
 
 const clusterName = (i: number): string => `ns-${i % 50}/svc-${i}/80/da39a3ee5e`;
 const serviceName = (i: number): string => `ns-${i % 50}/svc-${i}/http`;
@@ -46,10 +58,17 @@ function endpointsOf(i: number, generation: number): Resource {
   });
 }
 
+/** The TLS secrets of a full snapshot: one per five clusters, as Contour makes one per TLS virtual host. */
+export function secretNames(clusters: number, shape: SnapshotShape): string[] {
+  if (shape === 'eds') return [];
+  return Array.from({ length: Math.ceil(clusters / 5) }, (_, i) => `ns-${i % 50}/tls-${i}`);
+}
+
 /** The snapshot every run starts from: `clusters` EDS clusters and their endpoints, keyed "type name". */
-export function fanoutResources(clusters: number): Map<string, Resource> {
+export function fanoutResources(clusters: number, shape: SnapshotShape = 'eds'): Map<string, Resource> {
   const out = new Map<string, Resource>();
   const add = (r: Resource): void => void out.set(`${r.typeUrl} ${r.name}`, r);
+  if (shape === 'full') for (const r of ingressResources(clusters)) add(r);
   for (let i = 0; i < clusters; i++) {
     add(
       encodeResource({
@@ -65,6 +84,65 @@ export function fanoutResources(clusters: number): Map<string, Resource> {
     );
     add(endpointsOf(i, 0));
   }
+  return out;
+}
+
+const hostOf = (i: number): string => `svc-${i}.ns-${i % 50}.example.com`;
+
+/** Listeners, the route configuration and the secrets of a full snapshot. */
+function ingressResources(clusters: number): Resource[] {
+  const hcm = (statPrefix: string) => ({
+    name: 'envoy.filters.network.http_connection_manager',
+    typed_config: {
+      '@type':
+        'type.googleapis.com/envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager',
+      stat_prefix: statPrefix,
+      rds: { config_source: ADS, route_config_name: ROUTE_CONFIG },
+      http_filters: [
+        {
+          name: 'envoy.filters.http.router',
+          typed_config: { '@type': 'type.googleapis.com/envoy.extensions.filters.http.router.v3.Router' },
+        },
+      ],
+    },
+  });
+  const secrets = secretNames(clusters, 'full');
+  const tlsChain = (name: string, i: number) => ({
+    filter_chain_match: { server_names: [hostOf(i * 5)] },
+    transport_socket: {
+      name: 'envoy.transport_sockets.tls',
+      typed_config: {
+        '@type': 'type.googleapis.com/envoy.extensions.transport_sockets.tls.v3.DownstreamTlsContext',
+        common_tls_context: { tls_certificate_sds_secret_configs: [{ name, sds_config: ADS }] },
+      },
+    },
+    filters: [hcm('ingress_https')],
+  });
+  const out: Resource[] = [
+    listener('ingress_http', { port: 8080, routeConfig: ROUTE_CONFIG }),
+    listener('ingress_https', { port: 8443, filterChains: secrets.map(tlsChain) }),
+    encodeResource({
+      typeUrl: TypeUrl.RouteConfiguration,
+      name: ROUTE_CONFIG,
+      message: {
+        name: ROUTE_CONFIG,
+        virtual_hosts: Array.from({ length: clusters }, (_, i) => ({
+          name: hostOf(i),
+          domains: [hostOf(i)],
+          routes: [
+            {
+              match: { prefix: '/' },
+              route: { cluster: clusterName(i), timeout: { seconds: 15 } },
+              request_headers_to_add: [{ header: { key: 'x-request-start', value: '%START_TIME%' } }],
+            },
+          ],
+        })),
+      },
+    }),
+  ];
+  // Placeholder PEM (the shared test builder's): one of a realistic size would make the initial push of
+  // thousands of clients take minutes, and the edge never looks inside a secret.
+  for (const name of secrets) out.push(secret(name));
   return out;
 }
 
@@ -122,9 +200,15 @@ interface RunFigures {
   payloadBytesPerRound: number;
   wireBytesPerRound: number;
   cpuMsPerRound: number;
+  /** Rounds whose ACKs the server had not all read within its deadline (their CPU figure is short). */
+  unreadAcks: number;
   rssMiB: number;
   heapMiB: number;
   externalMiB: number;
+  /** Buffers and other ArrayBuffers (part of external). */
+  arrayBuffersMiB: number;
+  peakRssMiB: number;
+  heapTotalMiB: number;
 }
 
 const percentile = (sorted: readonly number[], p: number): number =>
@@ -138,12 +222,25 @@ const median = (values: readonly number[]): number =>
 async function run(
   mode: 'edge' | 'floor',
   clients: number,
-  options: { clusters: number; rounds: number; tlsDir: { server: string; client: string } },
+  options: {
+    clusters: number;
+    shape: SnapshotShape;
+    rounds: number;
+    /** Clients connecting at once. */
+    batch: number;
+    tlsDir: { server: string; client: string };
+  },
 ): Promise<RunFigures> {
   const server = start<ServerCommand, ServerReport>('./edge-fanout-server.ts', 'server', 4096);
   const envoys = start<ClientCommand, ClientReport>('./edge-fanout-clients.ts', 'clients', 8192);
   try {
-    server.send({ kind: 'start', mode, tlsDir: options.tlsDir.server, clusters: options.clusters });
+    server.send({
+      kind: 'start',
+      mode,
+      tlsDir: options.tlsDir.server,
+      clusters: options.clusters,
+      shape: options.shape,
+    });
     const { address } = await server.next('started');
     const edsNames = Array.from({ length: options.clusters }, (_, i) => serviceName(i));
     envoys.send({
@@ -152,7 +249,9 @@ async function run(
       tlsDir: options.tlsDir.client,
       count: clients,
       edsNames,
-      batch: 250,
+      secretNames: secretNames(options.clusters, options.shape),
+      routeNames: options.shape === 'full' ? [ROUTE_CONFIG] : [],
+      batch: options.batch,
     });
     const connected = await envoys.next('connected');
     const latencies: number[] = [];
@@ -160,6 +259,7 @@ async function run(
     const payload: number[] = [];
     const wire: number[] = [];
     const cpu: number[] = [];
+    let unreadAcks = 0;
     let stats: Extract<ServerReport, { kind: 'stats' }> | undefined;
     for (let round = 1; round <= options.rounds; round++) {
       envoys.send({ kind: 'arm', round });
@@ -167,7 +267,8 @@ async function run(
       server.send({ kind: 'change', generation: round });
       const { atUs } = await server.next('changed');
       const done = await envoys.next('done');
-      server.send({ kind: 'stats' });
+      // The CPU figure covers the server reading every ACK, not just the clients writing them.
+      server.send({ kind: 'stats', acks: clients - connected.failed });
       stats = await server.next('stats');
       const ms = done.ackedAtUs.map((t) => (t - atUs) / 1000);
       latencies.push(...ms);
@@ -175,6 +276,7 @@ async function run(
       payload.push(done.payloadBytes);
       wire.push(stats.wireBytes);
       cpu.push(stats.cpuMs);
+      if (!stats.allAcksRead) unreadAcks++;
     }
     latencies.sort((a, b) => a - b);
     return {
@@ -191,9 +293,13 @@ async function run(
       payloadBytesPerRound: median(payload),
       wireBytesPerRound: median(wire),
       cpuMsPerRound: median(cpu),
+      unreadAcks,
       rssMiB: (stats?.rssBytes ?? NaN) / 2 ** 20,
       heapMiB: (stats?.heapBytes ?? NaN) / 2 ** 20,
       externalMiB: (stats?.externalBytes ?? NaN) / 2 ** 20,
+      arrayBuffersMiB: (stats?.arrayBuffersBytes ?? NaN) / 2 ** 20,
+      peakRssMiB: (stats?.peakRssBytes ?? NaN) / 2 ** 20,
+      heapTotalMiB: (stats?.heapTotalBytes ?? NaN) / 2 ** 20,
     };
   } finally {
     envoys.send({ kind: 'close' });
@@ -221,9 +327,13 @@ function combine(runs: readonly RunFigures[]): RunFigures {
     payloadBytesPerRound: m((r) => r.payloadBytesPerRound),
     wireBytesPerRound: m((r) => r.wireBytesPerRound),
     cpuMsPerRound: m((r) => r.cpuMsPerRound),
+    unreadAcks: Math.max(...runs.map((r) => r.unreadAcks)),
     rssMiB: m((r) => r.rssMiB),
     heapMiB: m((r) => r.heapMiB),
     externalMiB: m((r) => r.externalMiB),
+    arrayBuffersMiB: m((r) => r.arrayBuffersMiB),
+    peakRssMiB: m((r) => r.peakRssMiB),
+    heapTotalMiB: m((r) => r.heapTotalMiB),
   };
 }
 
@@ -238,9 +348,13 @@ const EMPTY: RunFigures = {
   payloadBytesPerRound: NaN,
   wireBytesPerRound: NaN,
   cpuMsPerRound: NaN,
+  unreadAcks: 0,
   rssMiB: NaN,
   heapMiB: NaN,
   externalMiB: NaN,
+  arrayBuffersMiB: NaN,
+  peakRssMiB: NaN,
+  heapTotalMiB: NaN,
 };
 
 /** Where the figures come from: they mean little without the machine. */
@@ -255,11 +369,18 @@ function option(args: string[], name: string, fallback: string): string {
 
 const fmt = (n: number, digits = 1): string => (Number.isFinite(n) ? n.toFixed(digits) : '-');
 
+/** Where a server's memory is, at the end of its rounds. */
+const memory = (f: RunFigures): string =>
+  `${fmt(f.rssMiB, 0)} MiB (heap ${fmt(f.heapMiB, 0)} of ${fmt(f.heapTotalMiB, 0)}, external ${fmt(f.externalMiB, 0)}, ` +
+  `array buffers ${fmt(f.arrayBuffersMiB, 0)}, peak rss ${fmt(f.peakRssMiB, 0)} MiB)`;
+
 /** Runs the fan-out benchmark. */
 export async function main(args: string[]): Promise<void> {
   const sizes = option(args, '--sizes', '100,1000,5000').split(',').map(Number);
   const rounds = Number(option(args, '--rounds', '5'));
   const clusters = Number(option(args, '--clusters', '1000'));
+  const shape = option(args, '--snapshot', 'eds') === 'full' ? 'full' : 'eds';
+  const batch = Number(option(args, '--batch', '250'));
   const modes = option(args, '--modes', 'floor,edge').split(',');
   const repeat = Number(option(args, '--repeat', '1'));
   const pki = await createTestPki();
@@ -276,33 +397,34 @@ export async function main(args: string[]): Promise<void> {
       const floors: RunFigures[] = [];
       const edges: RunFigures[] = [];
       for (let r = 0; r < repeat; r++) {
-        if (modes.includes('floor')) floors.push(await run('floor', clients, { clusters, rounds, tlsDir }));
-        if (modes.includes('edge')) edges.push(await run('edge', clients, { clusters, rounds, tlsDir }));
+        const options = { clusters, shape, rounds, batch, tlsDir } as const;
+        if (modes.includes('floor')) floors.push(await run('floor', clients, options));
+        if (modes.includes('edge')) edges.push(await run('edge', clients, options));
       }
       const floor = combine(floors);
       const edge = combine(edges);
       results.push({ clients, edge, floor, runs: { edge: edges, floor: floors } });
       console.log(
         `N=${clients}: edge all-updated ${fmt(edge.allUpdatedMs)} ms (floor ${fmt(floor.allUpdatedMs)} ms), ` +
-          `rss ${fmt(edge.rssMiB, 0)} MiB, heap ${fmt(edge.heapMiB, 0)} MiB ` +
-          `(floor ${fmt(floor.rssMiB, 0)} MiB, heap ${fmt(floor.heapMiB, 0)} MiB)`,
+          `rss ${memory(edge)} (floor ${memory(floor)})`,
       );
     }
   } finally {
     await pki.cleanup();
   }
-  printTable(results, clusters);
+  printTable(results, clusters, shape);
   const dir = fileURLToPath(new URL('./results/', import.meta.url));
   mkdirSync(dir, { recursive: true });
   writeFileSync(
     `${dir}edge-fanout.json`,
-    `${JSON.stringify({ date: new Date().toISOString(), clusters, rounds, repeat, machine: machine(), results }, null, 2)}\n`,
+    `${JSON.stringify({ date: new Date().toISOString(), clusters, shape, rounds, repeat, machine: machine(), results }, null, 2)}\n`,
   );
 }
 
 function printTable(
   results: Array<{ clients: number; edge: RunFigures; floor: RunFigures }>,
   clusters: number,
+  shape: SnapshotShape,
 ): void {
   const rows: string[][] = [
     [
@@ -315,6 +437,7 @@ function printTable(
       'payload B',
       'wire B',
       'cpu ms',
+      'cpu µs/stream',
       'rss MiB',
       'connect s',
     ],
@@ -331,6 +454,7 @@ function printTable(
         String(f.payloadBytesPerRound),
         String(f.wireBytesPerRound),
         fmt(f.cpuMsPerRound),
+        fmt((f.cpuMsPerRound * 1000) / f.clients, 0) + (f.unreadAcks > 0 ? '*' : ''),
         fmt(f.rssMiB, 0),
         fmt(f.connectMs / 1000),
       ]);
@@ -346,13 +470,18 @@ function printTable(
       r(edge.payloadBytesPerRound, floor.payloadBytesPerRound),
       r(edge.wireBytesPerRound, floor.wireBytesPerRound),
       r(edge.cpuMsPerRound, floor.cpuMsPerRound),
+      '',
       r(edge.rssMiB, floor.rssMiB),
       '',
     ]);
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
-  console.log(`\nedge-fanout: ${clusters} clusters, one endpoint change, time until every client ACKed it`);
+  console.log(
+    `\nedge-fanout: ${clusters} clusters (${shape} snapshot), one endpoint change, time until every client ACKed it`,
+  );
   for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
+  if (results.some((x) => x.edge.unreadAcks > 0 || x.floor.unreadAcks > 0))
+    console.log('* some ACKs were still unread when the CPU was taken: that figure is short');
   const at = (n: number) => results.find((x) => x.clients === n);
   const thousand = at(1000);
   const fiveK = at(5000);

@@ -15,10 +15,13 @@ import {
 
 const ADS_SOURCE = { ads: {}, resource_api_version: 'V3' };
 
-/** A listener on `port` whose HTTP connection manager takes route configuration `routeConfig` from RDS. */
+/**
+ * A listener on `port` whose HTTP connection manager takes route configuration `routeConfig` from RDS, or with
+ * the given `filterChains` (proto field names) instead.
+ */
 export function listener(
   name: string,
-  options: { port?: number; routeConfig?: string; audience?: Audience } = {},
+  options: { port?: number; routeConfig?: string; audience?: Audience; filterChains?: unknown[] } = {},
 ): Resource {
   return encodeResource({
     typeUrl: TypeUrl.Listener,
@@ -27,7 +30,7 @@ export function listener(
     message: {
       name,
       address: { socket_address: { address: '0.0.0.0', port_value: options.port ?? 8080 } },
-      filter_chains: [
+      filter_chains: options.filterChains ?? [
         {
           filters: [
             {

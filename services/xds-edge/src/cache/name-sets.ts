@@ -31,7 +31,10 @@ export interface NameSetTable {
    * cost one digest and no decoding; `decode` runs only for a new encoding.
    */
   acquireEncoded(raw: Uint8Array, decode: () => readonly string[]): NameSet;
-  /** True when `raw` is byte for byte the first encoding seen of `set`: the client repeated its list. */
+  /**
+   * True when `raw` is byte for byte the first encoding seen of `set`: the client repeated its list. The
+   * encoding itself (as `encodingOf` returns it) is recognised without comparing a byte.
+   */
   isEncodingOf(set: NameSet, raw: Uint8Array): boolean;
   /** The first encoding seen of `set`, if any. */
   encodingOf(set: NameSet): Uint8Array | undefined;
@@ -86,7 +89,8 @@ export function createNameSetTable(): NameSetTable {
     isEncodingOf(set, raw) {
       if (set === EMPTY_NAMES) return raw.length === 0;
       const stored = bySet.get(set)?.raw;
-      return stored !== undefined && stored.length === raw.length && stored.equals(raw);
+      if (stored === undefined) return false;
+      return stored === raw || (stored.length === raw.length && stored.equals(raw));
     },
     encodingOf: (set) => bySet.get(set)?.raw,
     release(set) {

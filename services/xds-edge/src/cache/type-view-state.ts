@@ -1,4 +1,5 @@
 import type { Resource, TypeUrl } from '@sesame/shared';
+import { LayeredMap } from './layered-map.js';
 import type { NameSet } from './name-sets.js';
 import type { CacheWatcher, Interest, TypeView } from './resource-cache.js';
 import { ViewDigest, type ViewName } from './views.js';
@@ -11,10 +12,13 @@ export interface Group {
 
 /** One view of one type: its current immutable view, its digest, and who watches which names. */
 export class TypeViewState {
-  current: TypeView;
+  current: TypeView & { readonly resources: LayeredMap<Resource> };
   readonly digest = new ViewDigest();
-  /** Copy-on-write during an update: the next view's resources. */
-  next: Map<string, Resource> | undefined;
+  /**
+   * The changes of the update in progress (undefined: removed). Committed as a layer over the current view,
+   * so a change costs what changed, not a copy of every resource of the type.
+   */
+  private readonly edits = new Map<string, Resource | undefined>();
   readonly byName = new Map<string, Set<Group>>();
   readonly groups = new Map<NameSet, Group>();
   readonly wildcard = new Set<CacheWatcher>();
@@ -24,36 +28,37 @@ export class TypeViewState {
     readonly view: ViewName,
     readonly typeUrl: TypeUrl,
   ) {
-    this.current = { view, typeUrl, version: this.digest.version(view, typeUrl, 0), resources: new Map() };
+    const resources = LayeredMap.empty<Resource>();
+    this.current = { view, typeUrl, version: this.digest.version(view, typeUrl, 0), resources };
   }
 
-  private writable(): Map<string, Resource> {
-    return (this.next ??= new Map(this.current.resources));
+  private latest(name: string): Resource | undefined {
+    return this.edits.has(name) ? this.edits.get(name) : this.current.resources.get(name);
   }
 
   /** Returns the replaced resource, `r` itself when nothing changed, or undefined when it is new. */
   put(r: Resource): Resource | undefined {
-    const old = (this.next ?? this.current.resources).get(r.name);
+    const old = this.latest(r.name);
     if (old?.version === r.version) return r;
     if (old !== undefined) this.digest.toggle(old.version);
     this.digest.toggle(r.version);
-    this.writable().set(r.name, r);
+    this.edits.set(r.name, r);
     return old;
   }
 
   remove(name: string): Resource | undefined {
-    const old = (this.next ?? this.current.resources).get(name);
+    const old = this.latest(name);
     if (old === undefined) return undefined;
     this.digest.toggle(old.version);
-    this.writable().delete(name);
+    this.edits.set(name, undefined);
     return old;
   }
 
   /** Publishes the modified resources as the new current view. */
   commit(): void {
-    const resources = this.next;
-    if (resources === undefined) return;
-    this.next = undefined;
+    if (this.edits.size === 0) return;
+    const resources = this.current.resources.with(this.edits);
+    this.edits.clear();
     const version = this.digest.version(this.view, this.typeUrl, resources.size);
     this.current = { view: this.view, typeUrl: this.typeUrl, version, resources };
   }

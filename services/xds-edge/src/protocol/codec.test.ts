@@ -78,11 +78,14 @@ describe('discovery codec', () => {
     const decoded = decodeDiscoveryRequest(ack, known);
     expect(decoded.resourceNames).toEqual(names);
     expect(decoded).toMatchObject({ typeUrl: TypeUrl.ClusterLoadAssignment, responseNonce: '9' });
+    // The very encoding it matched, so the subscription recognises it without comparing the bytes again.
+    expect(decoded.resourceNamesRaw).toBe(known[0]);
     const longer = decodeDiscoveryRequest(
       encodeMessage(DiscoveryMessage.Request, { resource_names: [...names, 'one-more'] }),
       known,
     );
     expect(longer.resourceNames).toEqual([...names, 'one-more']);
+    expect(longer.resourceNamesRaw).not.toBe(known[0]);
     const other = decodeDiscoveryRequest(
       encodeMessage(DiscoveryMessage.Request, { resource_names: ['svc-0', 'x'] }),
       known,

@@ -162,6 +162,11 @@ export abstract class XdsStream<Request extends TypedRequest, Response> implemen
     return [...this.types.keys()];
   }
 
+  /** How many types this stream has requested so far (checked on every request: no array). */
+  typeCount(): number {
+    return this.types.size;
+  }
+
   resourcesChanged(typeUrl: TypeUrl, names: ReadonlySet<string> | null, arrivedAt: number): void {
     this.types.get(typeUrl)?.resourcesChanged(names, arrivedAt);
   }

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createSecureContext, type TLSSocket } from 'node:tls';
 import { experimental, type Server, type ServerCredentials, type ServerOptions } from '@grpc/grpc-js';
 import { ErrorCode, readTlsDir, SesameError, TLS_FILES, type Logger } from '@sesame/shared';
+import { DEFAULT_HTTP2_WINDOWS } from './http2-tuning.js';
 
 /** Transport limits; the defaults follow Contour's xDS server. */
 export interface EdgeLimits {
@@ -16,6 +17,10 @@ export interface EdgeLimits {
   /** Server pings on idle connections (Contour learned that idle Envoys otherwise go stale). */
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
+  /** HTTP/2 receive window per stream (see `DEFAULT_HTTP2_WINDOWS` for why it is not HTTP/2's 64 KiB). */
+  readonly streamWindowBytes: number;
+  /** HTTP/2 receive window per connection. */
+  readonly connectionWindowBytes: number;
 }
 
 /** Default limits. */
@@ -25,6 +30,7 @@ export const DEFAULT_LIMITS: EdgeLimits = {
   maxStreams: 100_000,
   keepaliveTimeMs: 60_000,
   keepaliveTimeoutMs: 20_000,
+  ...DEFAULT_HTTP2_WINDOWS,
 };
 
 /** grpc-js server options for the limits. */

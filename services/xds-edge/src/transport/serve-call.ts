@@ -194,7 +194,7 @@ export function serveCall<
 
   const onRequest = (bytes: Buffer): void => {
     if (closed) return;
-    const known = stream.typeUrls().length;
+    const known = stream.typeCount();
     let request: Request;
     let handled;
     try {
@@ -206,7 +206,7 @@ export function serveCall<
     }
     const { typeUrl, outcome, identified } = handled;
     const type = TYPE_SHORT_NAMES[typeUrl];
-    if (stream.typeUrls().length > known) metrics.typeStreams.inc({ type, protocol: flavour.protocol });
+    if (stream.typeCount() > known) metrics.typeStreams.inc({ type, protocol: flavour.protocol });
     if (identified !== undefined) {
       detachNode = nodes.attach(identified.id, stream);
       log = log.child({ node: identified.id, view: stream.view });
