@@ -66,13 +66,26 @@ function clusterSettings(cluster: Cluster): string {
 }
 
 const clusterNames = new WeakMap<Cluster, string>();
+/** SHA-1 prefixes of cluster settings: few distinct settings among ~10,000 clusters, and a hash costs more than a lookup. */
+const settingsHashes = new Map<string, string>();
+
+function settingsHash(settings: string): string {
+  let hash = settingsHashes.get(settings);
+  if (hash === undefined) {
+    hash = createHash('sha1').update(settings).digest('hex').slice(0, 10);
+    // Bounded: settings that vary per cluster (an SNI per host) must not grow it forever.
+    if (settingsHashes.size >= 4096) settingsHashes.clear();
+    settingsHashes.set(settings, hash);
+  }
+  return hash;
+}
 
 /** `<namespace>/<service>/<port>/<hash of the settings>`, e.g. `default/echo/80/da39a3ee5e`. */
 export function clusterName(cluster: Cluster): string {
   let found = clusterNames.get(cluster);
   if (found === undefined) {
     const { namespace, name, port } = cluster.upstream;
-    const settings = createHash('sha1').update(clusterSettings(cluster)).digest('hex').slice(0, 10);
+    const settings = settingsHash(clusterSettings(cluster));
     found = hashname(NAME_LIMIT, namespace, name, String(port), settings);
     clusterNames.set(cluster, found);
   }

@@ -48,6 +48,9 @@ export function decodeEndpointSlice(r: FieldReader, manifest: Fields, meta: Meta
     const bad = isAddress === undefined ? undefined : addresses.find((a) => !isAddress(a));
     if (bad !== undefined) return r.fail(`${path}.addresses`, `"${bad}" is not an ${addressType} address`);
     const conditions = r.fields(item, 'conditions', path) ?? {};
+    const ready = conditions['ready'];
+    // A boolean needs no path: one per endpoint (100,000) was garbage.
+    if (typeof ready === 'boolean') return { addresses, ready };
     return { addresses, ready: r.bool(conditions, 'ready', `${path}.conditions`) ?? true };
   });
   const ports = r.list(manifest, 'ports', '', (value, path): SlicePort | undefined => {
@@ -65,10 +68,40 @@ export function decodeEndpointSlice(r: FieldReader, manifest: Fields, meta: Meta
 
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
+/**
+ * Whether `value` is valid base64 without whitespace (what the API server writes): one pass over the
+ * characters, where the regular expressions cost ~50 ms on 2,000 TLS secrets. False sends it the slow way.
+ */
+function plainBase64(value: string): boolean {
+  let padding = 0;
+  for (let i = 0; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 0x3d) {
+      if (++padding > 2) return false;
+    } else if (
+      padding > 0 ||
+      !(
+        (c >= 0x41 && c <= 0x5a) ||
+        (c >= 0x61 && c <= 0x7a) ||
+        (c >= 0x30 && c <= 0x39) ||
+        c === 0x2b ||
+        c === 0x2f
+      )
+    ) {
+      return false;
+    }
+  }
+  return value.length % 4 !== 1;
+}
+
 /** Reads a `v1` Secret, decoding `data` and merging `stringData` over it as the API server would. */
 export function decodeSecret(r: FieldReader, manifest: Fields, meta: Meta): Secret {
   const data = new Map<string, Buffer>();
   for (const [key, value] of Object.entries(r.stringMap(manifest, 'data', ''))) {
+    if (plainBase64(value)) {
+      data.set(key, Buffer.from(value, 'base64'));
+      continue;
+    }
     const compact = value.replace(/\s+/g, '');
     if (!BASE64.test(compact) || compact.length % 4 === 1) r.fail(`data.${key}`, 'is not valid base64');
     else data.set(key, Buffer.from(compact, 'base64'));

@@ -45,7 +45,11 @@ export class FieldReader {
     path: string,
     range: { min: number; max: number; required?: boolean },
   ): number | undefined {
-    return this.intValue(obj[key], join(path, key), range);
+    const value = obj[key];
+    // The usual valid integer needs no path: joining one per port and endpoint is garbage.
+    if (typeof value === 'number' && Number.isInteger(value) && value >= range.min && value <= range.max)
+      return value;
+    return this.intValue(value, join(path, key), range);
   }
 
   /** An integer value (a list item), within [min, max]. */
@@ -99,6 +103,9 @@ export class FieldReader {
 
   /** The list of strings at `obj[key]`. */
   strings(obj: Fields, key: string, path: string): string[] {
+    const value = obj[key];
+    // `list` without a path string per item (100,000 endpoint addresses): only a bad item needs its path.
+    if (Array.isArray(value) && allStrings(value)) return value.slice() as string[];
     return this.list(obj, key, path, (v, p) =>
       typeof v === 'string' ? v : this.fail(p, `expected a string, got ${describe(v)}`),
     );
@@ -125,6 +132,11 @@ export class FieldReader {
     }
     return out;
   }
+}
+
+function allStrings(items: readonly unknown[]): boolean {
+  for (let i = 0; i < items.length; i++) if (typeof items[i] !== 'string') return false;
+  return true;
 }
 
 function join(path: string, key: string): string {

@@ -47,8 +47,13 @@ export function children(buf: Uint8Array, parent: Tlv): Tlv[] | undefined {
 export function wellFormed(buf: Uint8Array, tlv: Tlv, depth = 0): boolean {
   if (depth > 32) return false;
   if ((tlv.tag & 0x20) === 0) return true;
-  const kids = children(buf, tlv);
-  return kids !== undefined && kids.every((k) => wellFormed(buf, k, depth + 1));
+  // Walks the children in place: a list per element was most of the cost of checking 2,000 certificates.
+  for (let at = tlv.start; at < tlv.end;) {
+    const child = readTlv(buf, at, tlv.end);
+    if (child === undefined || !wellFormed(buf, child, depth + 1)) return false;
+    at = child.end;
+  }
+  return true;
 }
 
 /** The whole buffer as one well-formed element, or undefined. */

@@ -2,7 +2,13 @@ import type { Result } from '../../result.js';
 import { ByteWriter } from './byte-writer.js';
 import { fieldRules, type Ok } from './field-rules.js';
 import { jsonAny, jsonFields, type JsonWalk } from './json-fields.js';
-import { messagePlan, type FieldPlan, type MessagePlan } from './message-plan.js';
+import {
+  messagePlan,
+  type FieldPlan,
+  type MessagePlan,
+  type OneofPlan,
+  type PlanFacts,
+} from './message-plan.js';
 import { isPlainObject, path, report } from './problem-path.js';
 import {
   hasSpecialJson,
@@ -136,6 +142,24 @@ function includes(list: readonly FieldPlan[], count: number, field: FieldPlan): 
   return false;
 }
 
+function facts(plan: MessagePlan): PlanFacts {
+  plan.facts ??= {
+    absentFailing: plan.ruled.filter((f) => f.oneof === undefined && unsetFails(f)),
+    flagsByKeys: plan.flagged.every((f) => !(f.name in Object.prototype)),
+  };
+  return plan.facts;
+}
+
+/** Whether a field's rules report problems when it is unset: constant per field, so judged once. */
+function unsetFails(field: FieldPlan): boolean {
+  if (field.unsetFails === undefined) {
+    const problems: string[] = [];
+    if (field.rules !== undefined) fieldRules(field, field.rules, false, undefined, true, problems);
+    field.unsetFails = problems.length > 0;
+  }
+  return field.unsetFails;
+}
+
 function fields(
   plan: MessagePlan,
   value: Record<string, unknown>,
@@ -146,51 +170,113 @@ function fields(
   const top = depth === 0 && spliceId !== 0;
   let keys = 0;
   let undefinedKeys = 0;
+  if (!top && plan.byId.length >= LISTED_WALK) {
+    // Types this large are usually sparse: one pass over the keys counts them and lists the set fields.
+    if (sparseFields(plan, value, depth, problems, skip)) return;
+    keys = counted.keys;
+    undefinedKeys = counted.undefinedKeys;
+  } else {
+    for (const key in value) {
+      if (key === skip) continue;
+      keys++;
+      if (value[key] === undefined) undefinedKeys++;
+    }
+    if (!top && keys * 4 < plan.byId.length && sparseFields(plan, value, depth, problems, skip)) return;
+  }
+  let matched = 0;
+  for (const field of plan.byId) {
+    if (top && spliceOffset === -1 && field.id > spliceId) spliceOffset = writer.position();
+    const v = plan.ownOnly && !Object.hasOwn(value, field.name) ? undefined : value[field.name];
+    if (v === undefined) {
+      if (field.oneof === undefined && field.rules !== undefined && unsetFails(field))
+        absentField(field, problems);
+      continue;
+    }
+    matched++;
+    presentField(field, v, depth, problems);
+  }
+  if (matched + undefinedKeys !== keys || undefinedKeys > 0) unknownKeys(plan, value, problems, skip);
+  flaggedFields(plan, value, problems);
+  for (const oneof of plan.oneofs) oneofProblems(oneof, value, problems);
+}
+
+/** From this many fields on, a type's keys are walked once, listing its set fields as they are counted. */
+const LISTED_WALK = 8;
+/** The key counts of the last `sparseFields` that found a message dense. */
+const counted = { keys: 0, undefinedKeys: 0 };
+
+/**
+ * Few of many fields set (a Cluster, a RouteAction, an HTTP connection manager): walks the keys, not the
+ * schema, and judges only the unset fields, flags and oneofs that can report anything. Returns false,
+ * having written nothing, when a quarter or more of the fields are set (`counted` then has the counts).
+ */
+function sparseFields(
+  plan: MessagePlan,
+  value: Record<string, unknown>,
+  depth: number,
+  problems: string[],
+  skip: string | undefined,
+): boolean {
+  let present = scratch[depth];
+  if (present === undefined) {
+    present = [];
+    scratch[depth] = present;
+  }
+  let keys = 0;
+  let undefinedKeys = 0;
+  let matched = 0;
+  let flagged = false;
+  let oneofMembers = 0;
   for (const key in value) {
     if (key === skip) continue;
     keys++;
-    if (value[key] === undefined) undefinedKeys++;
+    const v = value[key];
+    if (v === undefined) undefinedKeys++;
+    const field = plan.fields.get(key);
+    if (field === undefined) continue;
+    if (field.flag !== undefined) flagged = true;
+    if (v === undefined) continue;
+    if (plan.ownOnly && !Object.hasOwn(value, key)) continue;
+    if (field.oneof !== undefined) oneofMembers++;
+    // Insertion in field-number order, in place: this runs for nearly every message encoded.
+    let i = matched++;
+    for (let prev = present[i - 1]; prev !== undefined && prev.id > field.id; prev = present[i - 1]) {
+      present[i] = prev;
+      i--;
+    }
+    present[i] = field;
   }
-  let matched = 0;
-  if (!top && keys * 4 < plan.byId.length) {
-    // Few of many fields set (a RouteAction, an HTTP connection manager): walk the keys, not the schema.
-    let present = scratch[depth];
-    if (present === undefined) {
-      present = [];
-      scratch[depth] = present;
-    }
-    for (const key in value) {
-      const field = plan.fields.get(key);
-      if (field === undefined || value[key] === undefined) continue;
-      if (plan.ownOnly && !Object.hasOwn(value, key)) continue;
-      // Insertion in field-number order, in place: this runs for nearly every message encoded.
-      let i = matched++;
-      for (let prev = present[i - 1]; prev !== undefined && prev.id > field.id; prev = present[i - 1]) {
-        present[i] = prev;
-        i--;
-      }
-      present[i] = field;
-    }
-    for (let i = 0; i < matched; i++) {
-      const field = present[i];
-      if (field !== undefined) presentField(field, value[field.name], depth, problems);
-    }
-    for (const field of plan.ruled) {
-      if (field.oneof === undefined && !includes(present, matched, field)) absentField(field, problems);
-    }
-  } else {
-    for (const field of plan.byId) {
-      if (top && spliceOffset === -1 && field.id > spliceId) spliceOffset = writer.position();
-      const v = plan.ownOnly && !Object.hasOwn(value, field.name) ? undefined : value[field.name];
-      if (v === undefined) {
-        if (field.oneof === undefined) absentField(field, problems);
-        continue;
-      }
-      matched++;
-      presentField(field, v, depth, problems);
-    }
+  if (keys * 4 >= plan.byId.length) {
+    counted.keys = keys;
+    counted.undefinedKeys = undefinedKeys;
+    return false;
+  }
+  const known = facts(plan);
+  for (let i = 0; i < matched; i++) {
+    const field = present[i];
+    if (field !== undefined) presentField(field, value[field.name], depth, problems);
+  }
+  for (const field of known.absentFailing) {
+    if (!includes(present, matched, field)) absentField(field, problems);
   }
   if (matched + undefinedKeys !== keys || undefinedKeys > 0) unknownKeys(plan, value, problems, skip);
+  // A flagged field set (even to undefined) is among the keys, unless it hides in Object.prototype.
+  if (flagged || !known.flagsByKeys || plan.ownOnly) flaggedFields(plan, value, problems);
+  for (const oneof of plan.oneofs) {
+    // The listed fields are all the set ones: a oneof none of them belongs to is unset.
+    if (!oneof.required && !plan.ownOnly && (oneofMembers === 0 || !listsOneof(present, matched, oneof)))
+      continue;
+    oneofProblems(oneof, value, problems);
+  }
+  return true;
+}
+
+function listsOneof(list: readonly FieldPlan[], count: number, oneof: OneofPlan): boolean {
+  for (let i = 0; i < count; i++) if (list[i]?.oneof === oneof.name) return true;
+  return false;
+}
+
+function flaggedFields(plan: MessagePlan, value: Record<string, unknown>, problems: string[]): void {
   for (const field of plan.flagged) {
     if (field.name in value && field.flag !== undefined) {
       path.push(field.name);
@@ -198,15 +284,16 @@ function fields(
       path.pop();
     }
   }
-  for (const oneof of plan.oneofs) {
-    let count = 0;
-    for (const m of oneof.members) if (value[m.name] !== undefined && value[m.name] !== null) count++;
-    if (count > 1) {
-      const set = oneof.members.filter((m) => value[m.name] !== undefined && value[m.name] !== null);
-      report(problems, `oneof ${oneof.name} has several members set: ${set.map((m) => m.name).join(', ')}`);
-    } else if (count === 0 && oneof.required) {
-      report(problems, `oneof ${oneof.name} requires one of: ${oneof.members.map((f) => f.name).join(', ')}`);
-    }
+}
+
+function oneofProblems(oneof: OneofPlan, value: Record<string, unknown>, problems: string[]): void {
+  let count = 0;
+  for (const m of oneof.members) if (value[m.name] !== undefined && value[m.name] !== null) count++;
+  if (count > 1) {
+    const set = oneof.members.filter((m) => value[m.name] !== undefined && value[m.name] !== null);
+    report(problems, `oneof ${oneof.name} has several members set: ${set.map((m) => m.name).join(', ')}`);
+  } else if (count === 0 && oneof.required) {
+    report(problems, `oneof ${oneof.name} requires one of: ${oneof.members.map((f) => f.name).join(', ')}`);
   }
 }
 

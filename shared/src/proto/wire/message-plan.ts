@@ -60,6 +60,8 @@ export interface FieldPlan {
   /** 'deprecated field' or 'field disallowed by default' when the field must not be used. */
   readonly flag: string | undefined;
   readonly oneof: string | undefined;
+  /** Whether its rules report problems when it is unset (constant per field): judged on first need. */
+  unsetFails: boolean | undefined;
   /** The message plan of a message field (resolved lazily: types are recursive). */
   message(): MessagePlan;
 }
@@ -87,6 +89,16 @@ export interface MessagePlan {
   /** Fields carrying `(validate.rules)`, in declaration order. */
   readonly ruled: readonly FieldPlan[];
   readonly oneofs: readonly OneofPlan[];
+  /** What the checked encoder may skip in this type, worked out on its first use (rules may recurse). */
+  facts: PlanFacts | undefined;
+}
+
+/** What a walk of a message type can skip. */
+export interface PlanFacts {
+  /** Ruled fields outside oneofs whose rules fail when unset: the only ones worth judging when unset. */
+  readonly absentFailing: readonly FieldPlan[];
+  /** No flagged field is named like an `Object.prototype` member, so only the own keys can set one. */
+  readonly flagsByKeys: boolean;
 }
 
 const RULES_OPTION = '(validate.rules)';
@@ -142,6 +154,7 @@ function compile(type: protobuf.Type): MessagePlan {
     ownOnly: all.some((f) => f.name in Object.prototype),
     ruled,
     oneofs,
+    facts: undefined,
   };
 }
 
@@ -181,6 +194,7 @@ function fieldPlan(field: protobuf.Field): FieldPlan {
       rules === undefined ? undefined : compileFieldRules(field, type, subName, keyType, enumValues, rules),
     flag,
     oneof: field.partOf?.name,
+    unsetFails: undefined,
     message() {
       if (sub === undefined) sub = messagePlan(subName);
       return sub;
