@@ -21,7 +21,8 @@ export function watchManifests(options: {
   logger: Logger;
   onChange: () => void;
 }): ManifestWatch {
-  const watchers = new Map<string, FSWatcher>();
+  /** Each watched folder with the identity (device and inode) of what was watched. */
+  const watchers = new Map<string, { watcher: FSWatcher; identity: string | undefined }>();
   let closed = false;
   let rescanning: Promise<void> | undefined;
   let rescanAgain = false;
@@ -33,17 +34,19 @@ export function watchManifests(options: {
     watcher.on('error', (err) => {
       options.logger.warn({ err, dir: folder }, 'watching a manifests folder failed; changes may be missed');
       watcher.close();
-      watchers.delete(folder);
+      if (watchers.get(folder)?.watcher === watcher) watchers.delete(folder);
     });
-    watchers.set(folder, watcher);
+    watchers.set(folder, { watcher, identity: folderIdentity(folder) });
   };
 
   // New folders appear and old ones go; keep one watch per folder that exists now.
   const rescan = async (): Promise<void> => {
     const folders = await listFolders(options.dir);
     if (closed) return;
-    for (const [folder, watcher] of watchers) {
-      if (!folders.has(folder)) {
+    for (const [folder, { watcher, identity }] of watchers) {
+      // A folder removed and created again under the same name between two scans is another folder: the
+      // old watch stays on the removed one and would see nothing more.
+      if (!folders.has(folder) || folderIdentity(folder) !== identity) {
         watcher.close();
         watchers.delete(folder);
       }
@@ -99,7 +102,7 @@ export function watchManifests(options: {
   return {
     close: () => {
       closed = true;
-      for (const watcher of watchers.values()) watcher.close();
+      for (const { watcher } of watchers.values()) watcher.close();
       watchers.clear();
     },
   };
@@ -130,6 +133,16 @@ async function listFolders(root: string): Promise<Set<string>> {
   };
   await walk(root);
   return found;
+}
+
+/** The device and inode of the folder at `path` (links followed), or undefined when there is none. */
+function folderIdentity(path: string): string | undefined {
+  try {
+    const s = statSync(path, { throwIfNoEntry: false });
+    return s === undefined ? undefined : `${s.dev}:${s.ino}`;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Whether `path` is a folder or a link to one, now. */
