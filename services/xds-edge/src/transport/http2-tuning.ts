@@ -1,5 +1,5 @@
 import type { EventEmitter } from 'node:events';
-import type { Http2Session, Settings } from 'node:http2';
+import type { Http2Session, ServerHttp2Stream, Settings } from 'node:http2';
 import type { Server } from '@grpc/grpc-js';
 
 /** HTTP/2 receive windows the edge grants each client. */
@@ -39,7 +39,66 @@ export function applyHttp2Windows(server: Server, windows: Http2Windows, maxConc
       // Before the session's first flush, so the grant goes out with the server's SETTINGS.
       session.setLocalWindowSize(windows.connectionWindowBytes);
     });
+    // After grpc-js's own listener, before anything is written on the stream.
+    http2Server.on('stream', (stream: ServerHttp2Stream) => paceWrites(stream, PIECE_BYTES));
   }
 }
 
 const tuned = new WeakSet<EventEmitter>();
+
+/** A TLS record's worth: what one flush to the socket carries at most once writes are paced. */
+export const PIECE_BYTES = 16 * 1024;
+
+type WriteCallback = (err?: Error | null) => void;
+
+/**
+ * Hands a stream's data to HTTP/2 at most `pieceBytes` at a time, the next piece once the last one is
+ * written. Node's TLS layer keeps native buffers about the size of the largest write it was given, for as long
+ * as the connection lives: a whole initial response written at once (hundreds of KiB) left that much behind on
+ * every connection, most of an edge's memory with thousands of Envoys. Writes keep their order, and `end`
+ * waits for the writes before it.
+ */
+export function paceWrites(stream: ServerHttp2Stream, pieceBytes: number): void {
+  const write = stream.write.bind(stream) as (chunk: Uint8Array, cb: WriteCallback) => boolean;
+  const end = stream.end.bind(stream) as (...args: unknown[]) => ServerHttp2Stream;
+  const queue: Array<() => void> = [];
+  let busy = false;
+  const next = (): void => {
+    const job = queue.shift();
+    if (job === undefined) busy = false;
+    else job();
+  };
+  const run = (job: () => void): void => {
+    if (busy) queue.push(job);
+    else {
+      busy = true;
+      job();
+    }
+  };
+  const writePieces = (chunk: Uint8Array, offset: number, done: WriteCallback): void => {
+    const last = offset + pieceBytes >= chunk.length;
+    write(last && offset === 0 ? chunk : chunk.subarray(offset, offset + pieceBytes), (err) => {
+      if (err || last) done(err);
+      else writePieces(chunk, offset + pieceBytes, done);
+    });
+  };
+  const paced = (chunk: Uint8Array | string, encoding?: unknown, cb?: unknown): boolean => {
+    const callback = (typeof encoding === 'function' ? encoding : cb) as WriteCallback | undefined;
+    const bytes = typeof chunk === 'string' ? Buffer.from(chunk) : chunk;
+    run(() =>
+      writePieces(bytes, 0, (err) => {
+        callback?.(err);
+        next();
+      }),
+    );
+    return true;
+  };
+  stream.write = paced as typeof stream.write;
+  stream.end = ((...args: unknown[]) => {
+    run(() => {
+      end(...args);
+      next();
+    });
+    return stream;
+  }) as typeof stream.end;
+}
