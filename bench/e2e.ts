@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startFleetProcess, waitForFleet, type FleetHandle, type FleetSummary } from '../test/fleet/index.js';
 import { childPids, processStats, scrapeMetric } from '../test/faults/processes.js';
-import { createTopology, killHard, type Topology } from '../test/faults/topology.js';
+import { createTopology, killHard, running, type Topology } from '../test/faults/topology.js';
 import {
   CHANGE_KINDS,
   clusterSize,
@@ -93,7 +93,10 @@ function processes(topology: Topology, fleet: FleetHandle | undefined): Map<stri
   topology.watchers.forEach((w) => pids.set('watcher', w.pid));
   const bus = childPids(process.pid, topology.bus.url.startsWith('nats') ? 'nats-server' : 'redis-server');
   if (bus[0] !== undefined) pids.set('bus', bus[0]);
-  topology.edges.forEach((e, i) => pids.set(`edge-${i + 1}`, e.pid));
+  // Edges killed by an earlier run are gone; their replacements are counted instead.
+  topology.edges.forEach((e, i) => {
+    if (running(e)) pids.set(`edge-${i + 1}`, e.pid);
+  });
   if (fleet !== undefined) pids.set('fleet', fleet.pid);
   // The test API server, when there is one, runs in this process.
   pids.set('bench', process.pid);
@@ -166,7 +169,7 @@ function converged(summary: FleetSummary, victim: string): boolean {
 
 /** kill -9 of the first live edge: time until its Envoys are on the others and every Envoy converged. */
 async function killEdge(topology: Topology, fleet: FleetHandle, timeoutMs: number): Promise<EdgeKillResult> {
-  const victim = topology.edges.find((e) => e.process.child.exitCode === null);
+  const victim = topology.edges.find((e) => running(e));
   if (victim === undefined) throw new Error('no live edge to kill');
   const before = await fleet.summary();
   const killedAt = performance.now();
