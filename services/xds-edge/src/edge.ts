@@ -20,7 +20,7 @@ import {
   type ServerTls,
 } from './transport/credentials.js';
 import { createDiscoveryServer } from './transport/discovery-server.js';
-import { applyHttp2Windows } from './transport/http2-tuning.js';
+import { tuneHttp2Servers } from './transport/http2-tuning.js';
 import { createEdgeMetrics } from './transport/metrics.js';
 import { createNodeRegistry } from './transport/nodes.js';
 import type { ActiveStream, StreamContext } from './transport/serve-call.js';
@@ -149,7 +149,7 @@ export async function createEdge(options: EdgeOptions): Promise<Edge> {
     throw err;
   }
   for (const { server, name } of servers) {
-    applyHttp2Windows(server, limits, limits.maxConcurrentStreams);
+    tuneHttp2Servers(server, limits, limits.maxConcurrentStreams);
     watchHandshakes(server, (err, peer) => {
       metrics.handshakeFailures.inc({ listener: name });
       logger.warn({ listener: name, peer, error: err.message }, 'TLS handshake refused');

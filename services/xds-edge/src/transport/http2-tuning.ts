@@ -23,11 +23,12 @@ export const DEFAULT_HTTP2_WINDOWS: Http2Windows = {
 };
 
 /**
- * Applies the windows to the HTTP/2 servers of a bound grpc-js server (call after binding). grpc-js passes
- * only `maxConcurrentStreams` through to Node, so this reads its private `http2Servers` map (present in
- * grpc-js 1.10 to 1.14, as `watchHandshakes` does); without it the defaults simply stay.
+ * Tunes the HTTP/2 servers of a bound grpc-js server (call after binding): the receive windows, and paced
+ * writes on every stream (see `paceWrites`). grpc-js passes only `maxConcurrentStreams` through to Node, so
+ * this reads its private `http2Servers` map (present in grpc-js 1.10 to 1.14, as `watchHandshakes` does);
+ * without it Node's defaults simply stay.
  */
-export function applyHttp2Windows(server: Server, windows: Http2Windows, maxConcurrentStreams: number): void {
+export function tuneHttp2Servers(server: Server, windows: Http2Windows, maxConcurrentStreams: number): void {
   const internals = server as unknown as { http2Servers?: Map<EventEmitter, unknown> };
   if (!(internals.http2Servers instanceof Map)) return;
   for (const http2Server of internals.http2Servers.keys()) {
