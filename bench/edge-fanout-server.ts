@@ -1,7 +1,10 @@
 // The server side of `npm run bench -- edge-fanout`, in its own process (forked by edge-fanout.ts over IPC) so
-// its CPU and RSS are its own: either the real edge fed by an in-memory bus, or the floor, a bare grpc-js
-// server over the same mutual TLS that streams the same pre-encoded bytes and does nothing else.
+// its CPU and RSS are its own: either the real edge fed by an in-memory bus, or a floor that streams the same
+// pre-encoded bytes over the same mutual TLS and does nothing else: a bare grpc-js server ('floor'), or gRPC
+// framed by hand straight on node:http2 with paced writes ('http2', the least any Node server can hold).
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createSecureServer, type Http2Session, type ServerHttp2Stream } from 'node:http2';
+import type { AddressInfo } from 'node:net';
 import { Session } from 'node:inspector';
 import { Server, ServerCredentials, type ServerDuplexStream } from '@grpc/grpc-js';
 import {
@@ -18,9 +21,12 @@ import protobuf from 'protobufjs';
 import { Registry } from 'prom-client';
 import { changedEndpoints, fanoutResources, type SnapshotShape } from './edge-fanout.js';
 
+/** What serves the clients: the real edge, or one of the two floors. */
+export type ServerMode = 'edge' | 'floor' | 'http2';
+
 /** Messages from the parent. */
 export type ServerCommand =
-  | { kind: 'start'; mode: 'edge' | 'floor'; tlsDir: string; clusters: number; shape: SnapshotShape }
+  | { kind: 'start'; mode: ServerMode; tlsDir: string; clusters: number; shape: SnapshotShape }
   | { kind: 'change'; generation: number }
   /** Taken once the server has read `acks` endpoint ACKs since the change (or after a deadline). */
   | { kind: 'stats'; acks: number }
@@ -122,34 +128,61 @@ function requestType(bytes: Buffer): string {
   return '';
 }
 
-async function startFloor(tlsDir: string, clusters: number, shape: SnapshotShape): Promise<Fanout> {
-  const resources = fanoutResources(clusters, shape);
+/** The initial response of each type the snapshot holds, encoded once at version v0. */
+function initialResponses(clusters: number, shape: SnapshotShape): Map<string, Buffer> {
+  const resources = [...fanoutResources(clusters, shape).values()];
   const initial = new Map<string, Buffer>();
   for (const typeUrl of Object.values(TypeUrl)) {
-    const ofType = [...resources.values()].filter((r) => r.typeUrl === typeUrl);
+    const ofType = resources.filter((r) => r.typeUrl === typeUrl);
     if (ofType.length > 0) initial.set(typeUrl, encodeResponse(typeUrl, 'v0', ofType));
   }
-  // Once every initial response is out, the only requests left are the ACKs of endpoint changes.
-  let acks = 0;
+  return initial;
+}
+
+/** Round `generation`'s endpoint change as a floor sends it. */
+const changeResponse = (generation: number): Buffer =>
+  encodeResponse(TypeUrl.ClusterLoadAssignment, `v${generation}`, [changedEndpoints(generation)]);
+
+/**
+ * What a floor stream does with each request: the bare minimum. It answers the first request of each type
+ * with that type's initial response (returned) and, once every initial response is out, only counts the
+ * requests (the ACKs of endpoint changes) without even parsing them. `subscribed` runs when the client asks
+ * for endpoints, which the changes are sent to.
+ */
+function floorStream(
+  initial: ReadonlyMap<string, Buffer>,
+  counter: { acks: number },
+  subscribed: () => void,
+): (bytes: Buffer) => Buffer | undefined {
+  const sent = new Set<string>();
+  return (bytes) => {
+    if (sent.size === initial.size) {
+      counter.acks++;
+      return undefined;
+    }
+    const t = requestType(bytes);
+    if (sent.has(t)) return undefined;
+    sent.add(t);
+    if (t === TypeUrl.ClusterLoadAssignment) subscribed();
+    return initial.get(t);
+  };
+}
+
+const ADS_PATH = '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources';
+
+async function startFloor(tlsDir: string, clusters: number, shape: SnapshotShape): Promise<Fanout> {
+  const initial = initialResponses(clusters, shape);
+  const counter = { acks: 0 };
   const edsStreams = new Set<ServerDuplexStream<Buffer, Buffer>>();
   const read = (f: string): Buffer => readFileSync(`${tlsDir}/${f}`);
   const server = new Server({ 'grpc.max_concurrent_streams': 65_536, 'grpc.enable_channelz': 0 });
   server.register(
-    '/envoy.service.discovery.v3.AggregatedDiscoveryService/StreamAggregatedResources',
+    ADS_PATH,
     (call: ServerDuplexStream<Buffer, Buffer>) => {
-      const sent = new Set<string>();
+      const onRequest = floorStream(initial, counter, () => edsStreams.add(call));
       call.on('data', (bytes: Buffer) => {
-        // The bare minimum: once both initial responses are out, requests (ACKs) are not even parsed.
-        if (sent.size === initial.size) {
-          acks++;
-          return;
-        }
-        const t = requestType(bytes);
-        if (sent.has(t)) return;
-        sent.add(t);
-        const r = initial.get(t);
+        const r = onRequest(bytes);
         if (r !== undefined) call.write(r);
-        if (t === TypeUrl.ClusterLoadAssignment) edsStreams.add(call);
       });
       const done = (): void => void edsStreams.delete(call);
       call.on('cancelled', done);
@@ -174,18 +207,131 @@ async function startFloor(tlsDir: string, clusters: number, shape: SnapshotShape
   return {
     address: `127.0.0.1:${port}`,
     prepare(generation) {
-      const bytes = encodeResponse(TypeUrl.ClusterLoadAssignment, `v${generation}`, [
-        changedEndpoints(generation),
-      ]);
+      const bytes = changeResponse(generation);
       return () => {
         for (const call of edsStreams) call.write(bytes);
         return Promise.resolve();
       };
     },
-    acks: () => Promise.resolve(acks),
+    acks: () => Promise.resolve(counter.acks),
     close() {
       server.forceShutdown();
       return Promise.resolve();
+    },
+  };
+}
+
+/** A gRPC length-prefixed message: uncompressed flag, big-endian length, bytes. */
+function grpcFrame(message: Buffer): Buffer {
+  const out = Buffer.allocUnsafe(message.length + 5);
+  out[0] = 0;
+  out.writeUInt32BE(message.length, 1);
+  message.copy(out, 5);
+  return out;
+}
+
+const EMPTY_BYTES = Buffer.alloc(0);
+
+/** Cuts a stream's DATA into gRPC messages, whatever the chunk boundaries. */
+function grpcMessages(onMessage: (message: Buffer) => void): (chunk: Buffer) => void {
+  let pending: Buffer = EMPTY_BYTES;
+  return (chunk) => {
+    pending = pending.length === 0 ? chunk : Buffer.concat([pending, chunk]);
+    while (pending.length >= 5) {
+      const end = 5 + pending.readUInt32BE(1);
+      if (pending.length < end) break;
+      onMessage(pending.subarray(5, end));
+      pending = pending.subarray(end);
+    }
+    // Keep no view of a chunk between reads: it would hold the whole chunk (a 25 KiB ACK) per stream.
+    pending = pending.length === 0 ? EMPTY_BYTES : Buffer.from(pending);
+  };
+}
+
+/** The edge's piece size: one TLS record's worth, the next piece once the last is written. */
+const PIECE_BYTES = 16 * 1024;
+
+/** Writes `framed` to `stream` in paced pieces, after whatever the stream is still writing. */
+function pacedWriter(stream: ServerHttp2Stream): (framed: Buffer) => void {
+  let tail = Promise.resolve();
+  const piece = (framed: Buffer, offset: number): Promise<void> =>
+    new Promise((resolve) => {
+      if (offset >= framed.length || stream.destroyed) resolve();
+      else
+        stream.write(framed.subarray(offset, offset + PIECE_BYTES), () =>
+          resolve(piece(framed, offset + PIECE_BYTES)),
+        );
+    });
+  return (framed) => {
+    tail = tail.then(() => piece(framed, 0));
+  };
+}
+
+/**
+ * The http2 floor: gRPC framed by hand on a node:http2 server (no grpc-js), answering only the ADS method
+ * with the same bytes as the grpc-js floor, written in the edge's paced pieces. What it holds per connection
+ * is Node's own TLS and HTTP/2 state, the least a server in Node can hold for these clients.
+ */
+async function startHttp2Floor(tlsDir: string, clusters: number, shape: SnapshotShape): Promise<Fanout> {
+  const initial = new Map([...initialResponses(clusters, shape)].map(([t, r]) => [t, grpcFrame(r)]));
+  const counter = { acks: 0 };
+  const edsStreams = new Map<ServerHttp2Stream, (framed: Buffer) => void>();
+  const sessions = new Set<Http2Session>();
+  const read = (f: string): Buffer => readFileSync(`${tlsDir}/${f}`);
+  const server = createSecureServer({
+    ca: read('ca.crt'),
+    cert: read('tls.crt'),
+    key: read('tls.key'),
+    requestCert: true,
+    rejectUnauthorized: true,
+    settings: { maxConcurrentStreams: 100 },
+  });
+  server.on('session', (session: Http2Session) => {
+    sessions.add(session);
+    session.on('close', () => sessions.delete(session));
+    session.on('error', () => undefined);
+  });
+  server.on('stream', (stream, headers) => {
+    if (headers[':path'] !== ADS_PATH) {
+      stream.respond(
+        { ':status': 200, 'content-type': 'application/grpc', 'grpc-status': '12' },
+        { endStream: true },
+      );
+      return;
+    }
+    stream.respond({ ':status': 200, 'content-type': 'application/grpc' }, { waitForTrailers: true });
+    stream.on('wantTrailers', () => stream.sendTrailers({ 'grpc-status': '0' }));
+    const write = pacedWriter(stream);
+    const onRequest = floorStream(initial, counter, () => edsStreams.set(stream, write));
+    stream.on(
+      'data',
+      grpcMessages((message) => {
+        const r = onRequest(message);
+        if (r !== undefined) write(r);
+      }),
+    );
+    const done = (): void => void edsStreams.delete(stream);
+    stream.on('error', done);
+    stream.on('close', done);
+    stream.on('end', () => {
+      done();
+      stream.end();
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    address: `127.0.0.1:${(server.address() as AddressInfo).port}`,
+    prepare(generation) {
+      const framed = grpcFrame(changeResponse(generation));
+      return () => {
+        for (const write of edsStreams.values()) write(framed);
+        return Promise.resolve();
+      };
+    },
+    acks: () => Promise.resolve(counter.acks),
+    close() {
+      for (const session of sessions) session.destroy();
+      return new Promise((resolve) => server.close(() => resolve()));
     },
   };
 }
@@ -237,7 +383,7 @@ async function onCommand(command: ServerCommand): Promise<void> {
   switch (command.kind) {
     case 'start':
       profileMode = command.mode;
-      fanout = await (command.mode === 'edge' ? startEdge : startFloor)(
+      fanout = await { edge: startEdge, floor: startFloor, http2: startHttp2Floor }[command.mode](
         command.tlsDir,
         command.clusters,
         command.shape,

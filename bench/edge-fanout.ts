@@ -1,5 +1,5 @@
 // `npm run bench -- edge-fanout [--sizes 100,1000,5000] [--rounds 5] [--repeat 1] [--clusters 1000]
-// [--snapshot eds|full] [--batch 250] [--modes floor,edge]`:
+// [--snapshot eds|full] [--batch 250] [--modes floor,edge,http2]`:
 // N simulated Envoys (one process, one mutual-TLS connection each) hold a snapshot of `--clusters` clusters with
 // their endpoints over ADS (`--snapshot full` adds what a real ingress snapshot holds besides: two listeners, the
 // HTTPS one with a filter chain per TLS secret, one route configuration with a virtual host per cluster, and a
@@ -8,8 +8,9 @@
 // written, on the shared monotonic clock), and count the bytes, the server's CPU (until the server has read
 // every ACK, so the per-stream figure holds the whole round trip) and its RSS. The same clients then run against
 // the floor: a bare grpc-js server over the same mutual TLS streaming the same pre-encoded bytes, which does not
-// even parse ACKs. Floor and edge alternate `--repeat` times per size and medians are reported, with the
-// our/floor ratios; the figures go to bench/results/edge-fanout.json. SESAME_BENCH_PROFILE=DIR writes a CPU
+// even parse ACKs; and against the http2 floor, the same done by hand on node:http2 with paced writes (no
+// grpc-js: what Node's TLS and HTTP/2 alone hold per connection). They alternate `--repeat` times per size and
+// medians are reported, with the our/floor ratios; the figures go to bench/results/edge-fanout.json. SESAME_BENCH_PROFILE=DIR writes a CPU
 // profile of the change rounds.
 import { fork, type ChildProcess } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -19,7 +20,7 @@ import { encodeResource, TypeUrl, type Resource } from '@sesame/shared';
 import { createTestPki } from '../test/tls/pki.js';
 import { listener, secret } from '../test/xds/resources.js';
 import type { ClientCommand, ClientReport } from './edge-fanout-clients.js';
-import type { ServerCommand, ServerReport } from './edge-fanout-server.js';
+import type { ServerCommand, ServerMode, ServerReport } from './edge-fanout-server.js';
 
 const ADS = { ads: {}, resource_api_version: 'V3' };
 const CHANGED = 7;
@@ -189,7 +190,7 @@ function start<C, R extends { kind: string }>(file: string, role: string, heapMb
 }
 
 interface RunFigures {
-  mode: 'edge' | 'floor';
+  mode: ServerMode;
   clients: number;
   connectMs: number;
   failed: number;
@@ -220,7 +221,7 @@ const median = (values: readonly number[]): number =>
   );
 
 async function run(
-  mode: 'edge' | 'floor',
+  mode: ServerMode,
   clients: number,
   options: {
     clusters: number;
@@ -374,6 +375,18 @@ const memory = (f: RunFigures): string =>
   `${fmt(f.rssMiB, 0)} MiB (heap ${fmt(f.heapMiB, 0)} of ${fmt(f.heapTotalMiB, 0)}, external ${fmt(f.externalMiB, 0)}, ` +
   `array buffers ${fmt(f.arrayBuffersMiB, 0)}, peak rss ${fmt(f.peakRssMiB, 0)} MiB)`;
 
+/** The servers each size runs against, in this order. */
+const SERVER_MODES: readonly ServerMode[] = ['floor', 'edge', 'http2'];
+
+/** One size's figures: the median of each server's runs, and the runs. */
+interface SizeResult {
+  clients: number;
+  edge: RunFigures;
+  floor: RunFigures;
+  http2: RunFigures;
+  runs: Record<ServerMode, RunFigures[]>;
+}
+
 /** Runs the fan-out benchmark. */
 export async function main(args: string[]): Promise<void> {
   const sizes = option(args, '--sizes', '100,1000,5000').split(',').map(Number);
@@ -381,32 +394,26 @@ export async function main(args: string[]): Promise<void> {
   const clusters = Number(option(args, '--clusters', '1000'));
   const shape = option(args, '--snapshot', 'eds') === 'full' ? 'full' : 'eds';
   const batch = Number(option(args, '--batch', '250'));
-  const modes = option(args, '--modes', 'floor,edge').split(',');
+  const modes = option(args, '--modes', 'floor,edge,http2').split(',');
   const repeat = Number(option(args, '--repeat', '1'));
   const pki = await createTestPki();
-  const results: Array<{
-    clients: number;
-    edge: RunFigures;
-    floor: RunFigures;
-    runs: { edge: RunFigures[]; floor: RunFigures[] };
-  }> = [];
+  const results: SizeResult[] = [];
   try {
     const tlsDir = { server: pki.server.dir, client: pki.client.dir };
     for (const clients of sizes) {
-      // Floor and edge alternate, so a noisy neighbour on the machine weighs on both alike.
-      const floors: RunFigures[] = [];
-      const edges: RunFigures[] = [];
+      // The servers alternate, so a noisy neighbour on the machine weighs on all alike.
+      const runs: Record<ServerMode, RunFigures[]> = { floor: [], edge: [], http2: [] };
       for (let r = 0; r < repeat; r++) {
         const options = { clusters, shape, rounds, batch, tlsDir } as const;
-        if (modes.includes('floor')) floors.push(await run('floor', clients, options));
-        if (modes.includes('edge')) edges.push(await run('edge', clients, options));
+        for (const mode of SERVER_MODES)
+          if (modes.includes(mode)) runs[mode].push(await run(mode, clients, options));
       }
-      const floor = combine(floors);
-      const edge = combine(edges);
-      results.push({ clients, edge, floor, runs: { edge: edges, floor: floors } });
+      const [edge, floor, http2] = [combine(runs.edge), combine(runs.floor), combine(runs.http2)];
+      results.push({ clients, edge, floor, http2, runs });
       console.log(
-        `N=${clients}: edge all-updated ${fmt(edge.allUpdatedMs)} ms (floor ${fmt(floor.allUpdatedMs)} ms), ` +
-          `rss ${memory(edge)} (floor ${memory(floor)})`,
+        `N=${clients}: edge all-updated ${fmt(edge.allUpdatedMs)} ms (floor ${fmt(floor.allUpdatedMs)} ms, ` +
+          `http2 floor ${fmt(http2.allUpdatedMs)} ms), rss ${memory(edge)} (floor ${memory(floor)}; ` +
+          `http2 floor ${memory(http2)})`,
       );
     }
   } finally {
@@ -421,11 +428,7 @@ export async function main(args: string[]): Promise<void> {
   );
 }
 
-function printTable(
-  results: Array<{ clients: number; edge: RunFigures; floor: RunFigures }>,
-  clusters: number,
-  shape: SnapshotShape,
-): void {
+function printTable(results: readonly SizeResult[], clusters: number, shape: SnapshotShape): void {
   const rows: string[][] = [
     [
       'N',
@@ -442,8 +445,9 @@ function printTable(
       'connect s',
     ],
   ];
-  for (const { clients, edge, floor } of results) {
-    for (const f of [edge, floor]) {
+  for (const { clients, edge, floor, http2 } of results) {
+    for (const f of [edge, floor, http2]) {
+      if (f.clients === 0) continue;
       rows.push([
         String(clients),
         f.mode,
@@ -459,43 +463,50 @@ function printTable(
         fmt(f.connectMs / 1000),
       ]);
     }
-    const r = (a: number, b: number): string => `${fmt(a / b, 2)}x`;
-    rows.push([
-      String(clients),
-      'ratio',
-      r(edge.latencyMs.p50, floor.latencyMs.p50),
-      r(edge.latencyMs.p99, floor.latencyMs.p99),
-      r(edge.latencyMs.max, floor.latencyMs.max),
-      r(edge.allUpdatedMs, floor.allUpdatedMs),
-      r(edge.payloadBytesPerRound, floor.payloadBytesPerRound),
-      r(edge.wireBytesPerRound, floor.wireBytesPerRound),
-      r(edge.cpuMsPerRound, floor.cpuMsPerRound),
-      '',
-      r(edge.rssMiB, floor.rssMiB),
-      '',
-    ]);
+    if (edge.clients !== 0 && floor.clients !== 0) rows.push(ratioRow(clients, 'ratio', edge, floor));
+    if (edge.clients !== 0 && http2.clients !== 0) rows.push(ratioRow(clients, '/http2', edge, http2));
   }
   const widths = rows[0]!.map((_, c) => Math.max(...rows.map((row) => row[c]!.length)));
   console.log(
     `\nedge-fanout: ${clusters} clusters (${shape} snapshot), one endpoint change, time until every client ACKed it`,
   );
   for (const row of rows) console.log(row.map((cell, c) => cell.padStart(widths[c]!)).join('  '));
-  if (results.some((x) => x.edge.unreadAcks > 0 || x.floor.unreadAcks > 0))
+  if (results.some((x) => [x.edge, x.floor, x.http2].some((f) => f.unreadAcks > 0)))
     console.log('* some ACKs were still unread when the CPU was taken: that figure is short');
   const at = (n: number) => results.find((x) => x.clients === n);
   const thousand = at(1000);
   const fiveK = at(5000);
   console.log('\ntargets (2-core machine):');
-  if (thousand !== undefined) {
+  if (thousand !== undefined && thousand.edge.clients !== 0 && thousand.floor.clients !== 0) {
     const ratio = thousand.edge.allUpdatedMs / thousand.floor.allUpdatedMs;
     console.log(
       `  1,000 Envoys updated in ≤ 2x the floor: ${fmt(ratio, 2)}x ${ratio <= 2 ? 'OK' : 'MISSED'}`,
     );
   }
-  if (fiveK !== undefined) {
+  if (fiveK !== undefined && fiveK.edge.clients !== 0) {
     const rss = fiveK.edge.rssMiB;
     console.log(
-      `  5,000 streams in ≤ 600 MiB edge RSS:    ${fmt(rss, 0)} MiB ${rss <= 600 ? 'OK' : 'MISSED'}`,
+      `  5,000 streams in ≤ 600 MiB edge RSS:    ${fmt(rss, 0)} MiB ${rss <= 600 ? 'OK' : 'MISSED'}` +
+        (fiveK.http2.clients === 0 ? '' : ` (http2 floor: ${fmt(fiveK.http2.rssMiB, 0)} MiB)`),
     );
   }
+}
+
+/** The edge's figures over a floor's. */
+function ratioRow(clients: number, label: string, edge: RunFigures, floor: RunFigures): string[] {
+  const r = (a: number, b: number): string => `${fmt(a / b, 2)}x`;
+  return [
+    String(clients),
+    label,
+    r(edge.latencyMs.p50, floor.latencyMs.p50),
+    r(edge.latencyMs.p99, floor.latencyMs.p99),
+    r(edge.latencyMs.max, floor.latencyMs.max),
+    r(edge.allUpdatedMs, floor.allUpdatedMs),
+    r(edge.payloadBytesPerRound, floor.payloadBytesPerRound),
+    r(edge.wireBytesPerRound, floor.wireBytesPerRound),
+    r(edge.cpuMsPerRound, floor.cpuMsPerRound),
+    '',
+    r(edge.rssMiB, floor.rssMiB),
+    '',
+  ];
 }
