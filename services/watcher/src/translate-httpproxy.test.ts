@@ -2,40 +2,15 @@ import { TypeUrl } from '@sesame/shared';
 import { describe, expect, it } from 'vitest';
 import {
   decoded,
-  endpointSlice,
   httpProxy,
   ingress,
   ingressPath,
   kube,
   resourceNames,
   routesOf,
-  service,
 } from '../../../test/watcher/fixtures.js';
+import { API, backends, ECHO, plainRoutes, proxy, route } from '../../../test/watcher/app-proxy.js';
 import { translate } from './translate.js';
-
-const ECHO = 'default/echo/80/da39a3ee5e';
-const API = 'default/api/8080/da39a3ee5e';
-const backends = [
-  service('echo', [{ name: 'http', port: 80, targetPort: 8080 }]),
-  endpointSlice('echo', { ports: [{ name: 'http', port: 8080 }], endpoints: [{ address: '10.0.1.1' }] }),
-  service('api', [{ port: 8080 }]),
-  endpointSlice('api', { ports: [{ port: 9090 }], endpoints: [{ address: '10.0.2.1' }] }),
-];
-const route = (
-  prefix: string | undefined,
-  services: Record<string, unknown>[],
-  extra: Record<string, unknown> = {},
-) => ({
-  ...(prefix === undefined ? {} : { conditions: [{ prefix }] }),
-  services,
-  ...extra,
-});
-const proxy = (routes: Record<string, unknown>[], vhost: Record<string, unknown> = {}) =>
-  httpProxy('app', { virtualhost: { fqdn: 'app.example.com', ...vhost }, routes });
-const plainRoutes = (objects: Parameters<typeof translate>[0], fqdn = 'app.example.com') => {
-  const { resources } = translate(objects);
-  return routesOf(decoded(resources, TypeUrl.RouteConfiguration, 'ingress_http'), fqdn);
-};
 
 describe('translate: HTTPProxy routing', () => {
   it('routes prefixes to weighted services, and publishes the host to gRPC clients too', () => {

@@ -1,34 +1,19 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
 import {
-  createLogger,
   createMemoryBus,
   ErrorCode,
   TypeUrl,
-  type Logger,
   type SnapshotBus,
   type SnapshotUpdate,
 } from '@sesame/shared';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { capturingLogger } from '../../../../test/logs/capturing-logger.js';
 import type { LoadedObjects } from '../source/load-manifests.js';
 import type { ObjectSource } from '../source/object-source.js';
 import { createWatcher } from './watcher.js';
-
-/** A logger whose JSON lines are kept for the test to read. */
-function capturingLogger(): { logger: Logger; lines: Record<string, unknown>[] } {
-  const lines: Record<string, unknown>[] = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n'))
-        if (line !== '') lines.push(JSON.parse(line) as Record<string, unknown>);
-      done();
-    },
-  });
-  return { logger: createLogger({ level: 'debug', destination }), lines };
-}
 
 /** Resolves with the first bus update that satisfies `predicate`, or rejects after `ms`. */
 function nextUpdate(

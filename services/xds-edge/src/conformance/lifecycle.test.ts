@@ -4,10 +4,10 @@
 import { connect as connectHttp2, constants, type ClientHttp2Session } from 'node:http2';
 import { connect as connectTcp } from 'node:net';
 import { connect as connectTls } from 'node:tls';
-import { Writable } from 'node:stream';
 import { status } from '@grpc/grpc-js';
-import { createLogger, encodeMessage, formatHostPort, TypeUrl, type HostPort } from '@sesame/shared';
+import { encodeMessage, formatHostPort, TypeUrl, type HostPort } from '@sesame/shared';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../../../test/logs/capturing-logger.js';
 import { createTestPki, EDGE_SERVER_NAME, type TestPki, type TlsDir } from '../../../../test/tls/pki.js';
 import { startEdgeHarness } from '../../../../test/xds/edge-harness.js';
 import { quiet, withProbes } from '../../../../test/xds/probes.js';
@@ -134,14 +134,8 @@ describe('conformance: nodes, NACK logs and limits', () => {
   });
 
   it('counts a NACK and logs it with the node id, type, version and error text', async () => {
-    const logs: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
-    const h = await startEdgeHarness({ pki, logger: createLogger({ level: 'info', destination }) });
+    const { logger, lines: logs } = capturingLogger('info');
+    const h = await startEdgeHarness({ pki, logger });
     try {
       await h.publish(withProbes([endpoints('n')]));
       const c = h.deltaClient({ node: { id: 'nacking-envoy', user_agent_name: 'envoy' } });
@@ -233,14 +227,8 @@ describe('conformance: nodes, NACK logs and limits', () => {
   });
 
   it('logs and counts a refused client certificate', async () => {
-    const logs: Array<Record<string, unknown>> = [];
-    const destination = new Writable({
-      write(chunk: Buffer, _encoding, done) {
-        logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-        done();
-      },
-    });
-    const h = await startEdgeHarness({ pki, logger: createLogger({ level: 'info', destination }) });
+    const { logger, lines: logs } = capturingLogger('info');
+    const h = await startEdgeHarness({ pki, logger });
     try {
       const c = h.client({ tls: pki.foreignClient });
       c.request(TypeUrl.Cluster);

@@ -1,9 +1,9 @@
 import { EventEmitter } from 'node:events';
-import { Writable } from 'node:stream';
 import { status, type ServerDuplexStream } from '@grpc/grpc-js';
-import { createLogger, TypeUrl, type Resource } from '@sesame/shared';
+import { TypeUrl, type Resource } from '@sesame/shared';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
+import { capturingLogger } from '../../../../test/logs/capturing-logger.js';
 import { cluster, endpoints, listener, updateSequence } from '../../../../test/xds/resources.js';
 import { createResourceCache } from '../cache/resource-cache.js';
 import {
@@ -56,20 +56,14 @@ function setup(service = ADS_SERVICE) {
   const next = updateSequence();
   const registry = new Registry();
   const nodes = createNodeRegistry();
-  const logs: Array<Record<string, unknown>> = [];
-  const destination = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      logs.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
-      done();
-    },
-  });
+  const { logger, lines: logs } = capturingLogger('debug');
   const metrics = createEdgeMetrics(registry, () => nodes.size());
   const call = new FakeCall();
   const active = serveSotwCall(call as unknown as ServerDuplexStream<Buffer, DiscoveryResponse>, service, {
     cache,
     nodes,
     metrics,
-    logger: createLogger({ level: 'debug', destination }),
+    logger,
     now: () => 0,
     controlPlane: 'test',
   });
