@@ -40,22 +40,37 @@ const servers: Record<string, () => Promise<TestServer & { url: string }>> = {
   redis: () => startRedisServer({ persist: true }),
 };
 
+/**
+ * A fresh bus server of `kind` (stopped after the test) and a way to open buses on it under one random
+ * prefix, each closed after the test too.
+ */
+async function startBus(
+  kind: string,
+  prefixLetter: string,
+): Promise<{
+  server: TestServer & { url: string };
+  open: (role: 'watcher' | 'edge') => Promise<SnapshotBus>;
+}> {
+  const server = await (servers[kind] as () => Promise<TestServer & { url: string }>)();
+  cleanups.push(() => server.stop());
+  const prefix = `${prefixLetter}${randomBytes(4).toString('hex')}`;
+  const open = async (role: 'watcher' | 'edge'): Promise<SnapshotBus> => {
+    const bus = await openBus(server.url, {
+      logger: quietLogger,
+      role,
+      prefix,
+      keyFile,
+      tuning: FAST_TUNING,
+    });
+    cleanups.push(() => bus.close());
+    return bus;
+  };
+  return { server, open };
+}
+
 describe.each(['nats', 'redis'])('%s killed -9 during a stream of publishes', (kind) => {
   it.each([true, false])('converges after a restart (keep data: %s)', async (keepData) => {
-    const server = await (servers[kind] as () => Promise<TestServer & { url: string }>)();
-    cleanups.push(() => server.stop());
-    const prefix = `f${randomBytes(4).toString('hex')}`;
-    const open = async (role: 'watcher' | 'edge'): Promise<SnapshotBus> => {
-      const bus = await openBus(server.url, {
-        logger: quietLogger,
-        role,
-        prefix,
-        keyFile,
-        tuning: FAST_TUNING,
-      });
-      cleanups.push(() => bus.close());
-      return bus;
-    };
+    const { server, open } = await startBus(kind, 'f');
     const writer = await open('watcher');
     const readers = [track(await open('edge')), track(await open('edge'))];
 
@@ -83,20 +98,7 @@ describe.each(['nats', 'redis'])('%s killed -9 during a stream of publishes', (k
 
 describe.each(['nats', 'redis'])('%s restarted without its data while the publisher is idle', (kind) => {
   it('gets the last snapshot back from the publisher, for readers that start afterwards', async () => {
-    const server = await (servers[kind] as () => Promise<TestServer & { url: string }>)();
-    cleanups.push(() => server.stop());
-    const prefix = `i${randomBytes(4).toString('hex')}`;
-    const open = async (role: 'watcher' | 'edge'): Promise<SnapshotBus> => {
-      const bus = await openBus(server.url, {
-        logger: quietLogger,
-        role,
-        prefix,
-        keyFile,
-        tuning: FAST_TUNING,
-      });
-      cleanups.push(() => bus.close());
-      return bus;
-    };
+    const { server, open } = await startBus(kind, 'i');
     const writer = await open('watcher');
     const reader = track(await open('edge'));
     for (let i = 0; i < 3; i++) await writer.publish(snapshotAt(i));
