@@ -113,13 +113,7 @@ export function track(bus: SnapshotBus): Tracker {
   };
 }
 
-/** Sum of a metric's values in `registry` (0 when absent). */
-export async function metricValue(registry: Registry, name: string): Promise<number> {
-  const metric = registry.getSingleMetric(name);
-  if (metric === undefined) return 0;
-  const { values } = await metric.get();
-  return values.reduce((sum, v) => sum + v.value, 0);
-}
+export { metricValue } from '../metrics/metric-value.js';
 
 /** Opens log buses over fresh stores and closes them all at the end of a test. */
 export function busFactory(connect: () => BusStore | Promise<BusStore>): {

@@ -10,6 +10,7 @@ import {
 } from '@sesame/shared';
 import { createEdge, type Edge, type EdgeOptions } from '@sesame/xds-edge';
 import { Registry } from 'prom-client';
+import { metricValue } from '../metrics/metric-value.js';
 import { createTestPki, type TestPki, type TlsDir } from '../tls/pki.js';
 import { ScriptedAdsClient, type NodeObject } from './ads-client.js';
 import { ScriptedDeltaClient } from './delta-client.js';
@@ -27,7 +28,7 @@ export interface EdgeHarness {
   client(options?: ClientOptions): ScriptedAdsClient;
   /** Opens a scripted delta stream, like `client`. */
   deltaClient(options?: ClientOptions): ScriptedDeltaClient;
-  /** The value of a metric with these labels (0 when absent). */
+  /** The sum of a metric's values with these labels (0 when absent). */
   metric(name: string, labels?: Record<string, string>): Promise<number>;
   close(): Promise<void>;
 }
@@ -80,11 +81,6 @@ export async function startEdgeHarness(
       ...(o.noClientCert === undefined ? {} : { noClientCert: o.noClientCert }),
     };
   };
-  const metric = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
-    const m = await registry.getSingleMetric(name)?.get();
-    const match = m?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-    return match?.value ?? 0;
-  };
   return {
     edge,
     bus,
@@ -106,7 +102,7 @@ export async function startEdgeHarness(
       clients.add(client);
       return client;
     },
-    metric,
+    metric: (name, labels) => metricValue(registry, name, labels),
     async close() {
       for (const c of clients) c.close();
       await edge.close({ graceMs: 1_000 });

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { createManualClock } from '../../../../test/watcher-kube/manual-clock.js';
 import { desiredStatuses, statusKey, type CurrentState, type DesiredStatus } from './render.js';
 import type { StatusClient, StatusTarget } from './status-client.js';
+import { metricValue } from '../../../../test/metrics/metric-value.js';
 import { createStatusWriter } from './status-writer.js';
 import type { ProxyVerdict, StatusVerdicts } from './verdicts.js';
 
@@ -103,10 +104,7 @@ function setup(options: { concurrency?: number; cache?: 'live' | 'frozen' } = {}
     api.objects.set(statusKey('HTTPProxy', 'default', name), state);
     frozen.set(statusKey('HTTPProxy', 'default', name), state);
   };
-  const metric = async (name: string): Promise<number> => {
-    const m = await registry.getSingleMetric(name)?.get();
-    return m?.values.reduce((sum, v) => sum + v.value, 0) ?? 0;
-  };
+  const metric = (name: string): Promise<number> => metricValue(registry, name);
   return { api, writer, add, metric, clock };
 }
 

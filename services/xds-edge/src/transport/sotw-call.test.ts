@@ -4,6 +4,7 @@ import { TypeUrl, type Resource } from '@sesame/shared';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
 import { capturingLogger } from '../../../../test/logs/capturing-logger.js';
+import { metricValue } from '../../../../test/metrics/metric-value.js';
 import { cluster, endpoints, listener, updateSequence } from '../../../../test/xds/resources.js';
 import { createResourceCache } from '../cache/resource-cache.js';
 import {
@@ -67,11 +68,8 @@ function setup(service = ADS_SERVICE) {
     now: () => 0,
     controlPlane: 'test',
   });
-  const value = async (name: string, labels: Record<string, string> = {}): Promise<number> => {
-    const metric = await registry.getSingleMetric(name)?.get();
-    const match = metric?.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k] === l));
-    return match?.value ?? 0;
-  };
+  const value = (name: string, labels: Record<string, string> = {}): Promise<number> =>
+    metricValue(registry, name, labels);
   return {
     call,
     active,
