@@ -41,7 +41,9 @@ export { createLogger, LOG_LEVELS, type Logger, type LogLevel } from './logger.j
 /** Strict check of a JSON message against its Envoy type and `(validate.rules)` (the compiled checker). */
 export { checkMessageJson, type CheckMessageOptions } from './proto/check/proto-json-check.js';
 /** Checks and encodes a message in one walk: what every resource the watcher generates goes through. */
-export { encodeChecked } from './proto/wire/checked-encode.js';
+export { encodeChecked, encodeOnce } from './proto/wire/checked-encode.js';
+/** A constant sub-message encoded once, whose bytes the checked encoder writes as they are. */
+export { EncodedMessage } from './proto/wire/encoded-message.js';
 /** The JSON spelling a check reads: canonical proto3 JSON or protobufjs plain objects. */
 export type { JsonFormat } from './proto/wire/scalars.js';
 /** A message assembled from already encoded items of one repeated field, byte-equal to a whole encode. */

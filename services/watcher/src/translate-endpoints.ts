@@ -81,9 +81,9 @@ export class EndpointRegistry {
       }
       return;
     }
-    const audiences = new Set(entry.clusters.values());
-    const audience: Audience =
-      audiences.has('all') || audiences.size > 1 ? 'all' : ([...audiences][0] ?? 'all');
+    // One audience when every cluster has the same, else both views.
+    let audience: Audience | undefined;
+    for (const a of entry.clusters.values()) audience = audience === undefined || audience === a ? a : 'all';
     const { namespace, name: service, portName } = entry.upstream;
     const endpoints = readyEndpoints(this.slices(`${namespace}/${service}`), portName);
     let body = encodeChecked(TypeUrl.ClusterLoadAssignment, clusterLoadAssignment(name, endpoints));
@@ -91,7 +91,12 @@ export class EndpointRegistry {
     if (!body.ok) body = encodeChecked(TypeUrl.ClusterLoadAssignment, clusterLoadAssignment(name, []));
     if (body.ok)
       this.resources.set(
-        createResource({ typeUrl: TypeUrl.ClusterLoadAssignment, name, body: body.value, audience }),
+        createResource({
+          typeUrl: TypeUrl.ClusterLoadAssignment,
+          name,
+          body: body.value,
+          audience: audience ?? 'all',
+        }),
       );
   }
 }

@@ -153,19 +153,23 @@ export class OutputState {
       this.httpsDirty = true;
       this.httpsChains.set(fqdn, rendered?.httpsChain);
     }
-    const kept = new Set((rendered?.resources ?? []).map((r) => `${r.typeUrl} ${r.name}`));
-    for (const r of old?.resources ?? [])
-      if (!kept.has(`${r.typeUrl} ${r.name}`)) this.resources.delete(r.typeUrl, r.name);
+    if (old !== undefined && old.resources.length > 0) {
+      const kept = new Set((rendered?.resources ?? []).map((r) => `${r.typeUrl} ${r.name}`));
+      for (const r of old.resources)
+        if (!kept.has(`${r.typeUrl} ${r.name}`)) this.resources.delete(r.typeUrl, r.name);
+    }
     for (const r of rendered?.resources ?? []) this.resources.set(r);
     this.countRefs(old, -1);
     this.countRefs(rendered, 1);
     for (const p of old?.problems ?? []) this.setProblems(originKey(p.origin), fqdn, undefined, statuses);
-    const byOrigin = new Map<string, OutputProblem[]>();
-    for (const p of rendered?.problems ?? []) {
-      const key = originKey(p.origin);
-      byOrigin.set(key, [...(byOrigin.get(key) ?? []), p]);
+    if (rendered !== undefined && rendered.problems.length > 0) {
+      const byOrigin = new Map<string, OutputProblem[]>();
+      for (const p of rendered.problems) {
+        const key = originKey(p.origin);
+        byOrigin.set(key, [...(byOrigin.get(key) ?? []), p]);
+      }
+      for (const [key, problems] of byOrigin) this.setProblems(key, fqdn, problems, statuses);
     }
-    for (const [key, problems] of byOrigin) this.setProblems(key, fqdn, problems, statuses);
     if (rendered === undefined) this.hosts.delete(fqdn);
     else this.hosts.set(fqdn, rendered);
   }

@@ -170,16 +170,19 @@ export class ObjectStore {
         inv.deps.add(`delegations:${object.meta.namespace}`);
         return;
       }
-      case 'Ingress':
+      case 'Ingress': {
         setOrDelete(this.ingresses, key, object, add);
-        inv.units.add(`Ingress ${key}`);
-        inv.statuses.add(`Ingress ${key}`);
+        const unit = `Ingress ${key}`;
+        inv.units.add(unit);
+        inv.statuses.add(unit);
         return;
+      }
       case 'HTTPProxy': {
         setOrDelete(this.proxies, key, object, add);
         inv.deps.add(`proxy:${key}`);
-        inv.units.add(`HTTPProxy ${key}`);
-        inv.statuses.add(`HTTPProxy ${key}`);
+        const unit = `HTTPProxy ${key}`;
+        inv.units.add(unit);
+        inv.statuses.add(unit);
         const fqdn = claimedFqdn(object);
         if (fqdn !== undefined && this.visible(object)) {
           let claimants = this.claims.get(fqdn);

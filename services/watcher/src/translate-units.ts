@@ -62,7 +62,8 @@ export interface UnitState {
  */
 export class UnitRegistry {
   readonly units = new Map<string, UnitState>();
-  private readonly byDep = new Map<string, Set<string>>();
+  /** Units by what they read: one unit as a plain key (most keys have one reader, and a Set costs ~200 B). */
+  private readonly byDep = new Map<string, string | Set<string>>();
 
   constructor(
     private readonly store: ObjectStore,
@@ -73,7 +74,9 @@ export class UnitRegistry {
   /** Units that read one of `deps`. */
   dependents(deps: Iterable<string>, into: Set<string>): void {
     for (const dep of deps) {
-      for (const unit of this.byDep.get(dep) ?? []) into.add(unit);
+      const units = this.byDep.get(dep);
+      if (typeof units === 'string') into.add(units);
+      else if (units !== undefined) for (const unit of units) into.add(unit);
     }
   }
 
@@ -101,26 +104,26 @@ export class UnitRegistry {
     if (result !== undefined) {
       this.units.set(key, { result, deps: world.deps });
       for (const dep of world.deps) {
-        let units = this.byDep.get(dep);
-        if (units === undefined) {
-          units = new Set();
-          this.byDep.set(dep, units);
-        }
-        units.add(key);
+        const units = this.byDep.get(dep);
+        if (units === undefined) this.byDep.set(dep, key);
+        else if (typeof units !== 'string') units.add(key);
+        else if (units !== key) this.byDep.set(dep, new Set([units, key]));
       }
     }
-    return {
-      ...(previous === undefined ? {} : { before: previous.result }),
-      ...(result === undefined ? {} : { after: result }),
-    };
+    // Built by assignment rather than conditional spreads: this runs for every unit.
+    const change: { before?: UnitResult; after?: UnitResult } = {};
+    if (previous !== undefined) change.before = previous.result;
+    if (result !== undefined) change.after = result;
+    return change;
   }
 
   private forget(key: string, state: UnitState): void {
     this.units.delete(key);
     for (const dep of state.deps) {
       const units = this.byDep.get(dep);
-      units?.delete(key);
-      if (units?.size === 0) this.byDep.delete(dep);
+      if (units === key) this.byDep.delete(dep);
+      else if (typeof units !== 'string' && units?.delete(key) === true && units.size === 0)
+        this.byDep.delete(dep);
     }
   }
 }

@@ -1,9 +1,10 @@
 import type { Cluster, HealthCheck } from '../model/model.js';
-import { ADS_CONFIG_SOURCE, anyType, seconds } from './config-source.js';
+import { adsConfigSource, anyType, encodedConstant, seconds } from './config-source.js';
 import { clusterName, clusterStatName, edsServiceName } from './names.js';
 
 /** Contour's default upstream connect timeout. */
 const CONNECT_TIMEOUT_SECONDS = 2;
+const connectTimeout = encodedConstant('google.protobuf.Duration', seconds(CONNECT_TIMEOUT_SECONDS));
 const HTTP_PROTOCOL_OPTIONS = 'envoy.extensions.upstreams.http.v3.HttpProtocolOptions';
 
 const LB_POLICY: Readonly<Record<Cluster['lbStrategy'], string | undefined>> = {
@@ -27,7 +28,7 @@ export function envoyCluster(cluster: Cluster): Record<string, unknown> {
     upstream.externalName === ''
       ? {
           type: 'EDS',
-          eds_cluster_config: { eds_config: ADS_CONFIG_SOURCE, service_name: edsServiceName(upstream) },
+          eds_cluster_config: { eds_config: adsConfigSource(), service_name: edsServiceName(upstream) },
         }
       : {
           type: 'STRICT_DNS',
@@ -52,7 +53,7 @@ export function envoyCluster(cluster: Cluster): Record<string, unknown> {
     name,
     alt_stat_name: clusterStatName(cluster),
     ...discovery,
-    connect_timeout: seconds(CONNECT_TIMEOUT_SECONDS),
+    connect_timeout: connectTimeout(),
     ...(lbPolicy === undefined ? {} : { lb_policy: lbPolicy }),
     ...(cluster.healthCheck === undefined ? {} : { health_checks: [healthCheck(cluster.healthCheck)] }),
     ...circuitBreakers(cluster),

@@ -38,19 +38,30 @@ export interface SliceLike {
  * Slices may repeat endpoints, so the result is deduplicated, then sorted.
  */
 export function readyEndpoints(slices: Iterable<SliceLike>, portName: string): Endpoint[] {
-  const byKey = new Map<string, Endpoint>();
+  const found: Endpoint[] = [];
   for (const slice of slices) {
     if (slice.addressType !== 'IPv4' && slice.addressType !== 'IPv6') continue;
     for (const p of slice.ports) {
-      if (p.name !== portName || p.protocol !== 'TCP' || p.port === undefined) continue;
+      const port = p.port;
+      if (p.name !== portName || p.protocol !== 'TCP' || port === undefined) continue;
       for (const endpoint of slice.endpoints) {
         const address = endpoint.addresses[0];
-        if (!endpoint.ready || address === undefined) continue;
-        byKey.set(`${address}\0${p.port}`, { address, port: p.port });
+        if (endpoint.ready && address !== undefined) found.push({ address, port });
       }
     }
   }
-  return [...byKey.values()].sort((a, b) =>
-    a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port,
-  );
+  // Sorted, then repeats dropped: cheaper than a key string per endpoint, and the same list.
+  found.sort(compareEndpoints);
+  let kept = 0;
+  for (const e of found) {
+    const last = kept === 0 ? undefined : found[kept - 1];
+    if (last !== undefined && last.address === e.address && last.port === e.port) continue;
+    found[kept++] = e;
+  }
+  found.length = kept;
+  return found;
+}
+
+function compareEndpoints(a: Endpoint, b: Endpoint): number {
+  return a.address < b.address ? -1 : a.address > b.address ? 1 : a.port - b.port;
 }

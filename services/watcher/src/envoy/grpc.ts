@@ -56,9 +56,10 @@ function convert(route: Route): Route | undefined {
   if (clusters.length === 0) return undefined;
   const segment = route.match.kind === 'prefix' && route.match.segment;
   const { retry, ...policy } = action.policy;
+  // A redirecting route is still shared: the gRPC view is rendered as the TLS listener's, which never
+  // redirects, so its encoding is the one the TLS listener already has.
   const unchanged =
     !segment &&
-    !route.httpsRedirect &&
     action.mirror === undefined &&
     action.policy.hashPolicies.length === 0 &&
     (retry === undefined || retry.count > 0) &&

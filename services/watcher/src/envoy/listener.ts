@@ -1,6 +1,6 @@
 import type { DownstreamValidation, TcpProxy, TlsSettings, TlsVersion } from '../model/model.js';
 import { compareStrings } from '../util/order.js';
-import { ADS_CONFIG_SOURCE, anyType } from './config-source.js';
+import { adsConfigSource, anyType, encodedConstant } from './config-source.js';
 import {
   caSecretName,
   clusterName,
@@ -17,10 +17,20 @@ export const HTTPS_PORT = 8443;
 const ANY_ADDRESS = '0.0.0.0';
 
 const TLS_VERSION: Readonly<Record<TlsVersion, string>> = { '1.2': 'TLSv1_2', '1.3': 'TLSv1_3' };
-const ROUTER = {
+const router = encodedConstant('envoy.extensions.filters.network.http_connection_manager.v3.HttpFilter', {
   name: 'envoy.filters.http.router',
   typed_config: { '@type': anyType('envoy.extensions.filters.http.router.v3.Router') },
-} as const;
+});
+const boolTrue = encodedConstant('google.protobuf.BoolValue', { value: true });
+const acceptHttp10 = encodedConstant('envoy.config.core.v3.Http1ProtocolOptions', { accept_http_10: true });
+/** Contour's access log: Envoy's default format, to stdout. */
+const fileAccessLog = encodedConstant('envoy.config.accesslog.v3.AccessLog', {
+  name: 'envoy.access_loggers.file',
+  typed_config: {
+    '@type': anyType('envoy.extensions.access_loggers.file.v3.FileAccessLog'),
+    path: '/dev/stdout',
+  },
+});
 
 /** The plaintext listener: one HTTP connection manager whose routes come from RDS `ingress_http`. */
 export function httpListener(): Record<string, unknown> {
@@ -121,7 +131,7 @@ function downstreamTlsContext(tls: TlsSettings, alpn: readonly string[]): Record
         tls_minimum_protocol_version: TLS_VERSION[tls.minTlsVersion],
         tls_maximum_protocol_version: TLS_VERSION[tls.maxTlsVersion],
       },
-      tls_certificate_sds_secret_configs: [{ name: secretName(tls.secret), sds_config: ADS_CONFIG_SOURCE }],
+      tls_certificate_sds_secret_configs: [{ name: secretName(tls.secret), sds_config: adsConfigSource() }],
       ...(alpn.length === 0 ? {} : { alpn_protocols: alpn }),
       ...(cv === undefined ? {} : validationContext(cv)),
     },
@@ -131,7 +141,7 @@ function downstreamTlsContext(tls: TlsSettings, alpn: readonly string[]): Record
 
 /** Client certificate checks: the CA over SDS; skipping verification accepts any certificate presented. */
 function validationContext(cv: DownstreamValidation): Record<string, unknown> {
-  const sds = cv.ca === undefined ? undefined : { name: caSecretName(cv.ca), sds_config: ADS_CONFIG_SOURCE };
+  const sds = cv.ca === undefined ? undefined : { name: caSecretName(cv.ca), sds_config: adsConfigSource() };
   if (!cv.skipVerification) return sds === undefined ? {} : { validation_context_sds_secret_config: sds };
   const accept = { trust_chain_verification: 'ACCEPT_UNTRUSTED' };
   return sds === undefined
@@ -142,16 +152,6 @@ function validationContext(cv: DownstreamValidation): Record<string, unknown> {
           validation_context_sds_secret_config: sds,
         },
       };
-}
-
-function fileAccessLog(): Record<string, unknown> {
-  return {
-    name: 'envoy.access_loggers.file',
-    typed_config: {
-      '@type': anyType('envoy.extensions.access_loggers.file.v3.FileAccessLog'),
-      path: '/dev/stdout',
-    },
-  };
 }
 
 function httpConnectionManager(
@@ -166,12 +166,12 @@ function httpConnectionManager(
       '@type': anyType('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager'),
       stat_prefix: statPrefix,
       codec_type: 'AUTO',
-      rds: { route_config_name: routeConfigName, config_source: ADS_CONFIG_SOURCE },
-      http_filters: [ROUTER],
+      rds: { route_config_name: routeConfigName, config_source: adsConfigSource() },
+      http_filters: [router()],
       // As Contour: the client address is the peer's, paths are normalised before matching, HTTP/1.0 works.
-      use_remote_address: { value: true },
-      normalize_path: { value: true },
-      http_protocol_options: { accept_http_10: true },
+      use_remote_address: boolTrue(),
+      normalize_path: boolTrue(),
+      http_protocol_options: acceptHttp10(),
       access_log: [fileAccessLog()],
       ...(forward === undefined
         ? {}
@@ -204,8 +204,8 @@ export function apiListener(fqdn: string, routeConfigName: string): Record<strin
       api_listener: {
         '@type': anyType('envoy.extensions.filters.network.http_connection_manager.v3.HttpConnectionManager'),
         stat_prefix: fqdn,
-        rds: { route_config_name: routeConfigName, config_source: ADS_CONFIG_SOURCE },
-        http_filters: [ROUTER],
+        rds: { route_config_name: routeConfigName, config_source: adsConfigSource() },
+        http_filters: [router()],
       },
     },
   };

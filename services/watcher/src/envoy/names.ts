@@ -100,13 +100,33 @@ export function clusterStatName(cluster: Cluster): string {
 
 /** The EDS resource of an upstream: `<namespace>/<service>/<port name, or number when unnamed>`. */
 export function edsServiceName(upstream: Upstream): string {
-  return `${upstream.namespace}/${upstream.name}/${upstream.portName === '' ? String(upstream.port) : upstream.portName}`;
+  let found = edsNames.get(upstream);
+  if (found === undefined) {
+    found = `${upstream.namespace}/${upstream.name}/${upstream.portName === '' ? String(upstream.port) : upstream.portName}`;
+    edsNames.set(upstream, found);
+  }
+  return found;
 }
+
+/** EDS names by upstream (cached per Service): each cluster, endpoint link and integrity check asks. */
+const edsNames = new WeakMap<Upstream, string>();
+
+/**
+ * Secret names by model object (cached per Secret): hashing a certificate is the costly part, and a host's
+ * secrets are named on every render, reference count and integrity check.
+ */
+const secretNames = new WeakMap<TlsSecret, string>();
+const caSecretNames = new WeakMap<CaSecret, string>();
 
 /** `<namespace>/<secret>/<hash of the certificate>`, so a renewed certificate is a new SDS resource. */
 export function secretName(secret: TlsSecret): string {
-  const hash = createHash('sha1').update(secret.certificate).digest('hex').slice(0, 10);
-  return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+  let found = secretNames.get(secret);
+  if (found === undefined) {
+    const hash = createHash('sha1').update(secret.certificate).digest('hex').slice(0, 10);
+    found = hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+    secretNames.set(secret, found);
+  }
+  return found;
 }
 
 /**
@@ -114,8 +134,13 @@ export function secretName(secret: TlsSecret): string {
  * copy so that a Secret whose `ca.crt` equals its `tls.crt` still names two different resources.
  */
 export function caSecretName(secret: CaSecret): string {
-  const hash = createHash('sha1').update('ca.crt\0').update(secret.ca).digest('hex').slice(0, 10);
-  return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+  let found = caSecretNames.get(secret);
+  if (found === undefined) {
+    const hash = createHash('sha1').update('ca.crt\0').update(secret.ca).digest('hex').slice(0, 10);
+    found = hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+    caSecretNames.set(secret, found);
+  }
+  return found;
 }
 
 /** Contour names virtual hosts `Hashname(60, fqdn)`. */

@@ -9,6 +9,7 @@ import type {
   WeightedCluster,
 } from '../model/model.js';
 import { compareStrings } from '../util/order.js';
+import { encodedConstant } from './config-source.js';
 import { clusterName, virtualHostName } from './names.js';
 
 /** Which listener a route is rendered for: plaintext routes may redirect, TLS routes never do. */
@@ -22,14 +23,14 @@ export function virtualHostShell(fqdn: string, domains: readonly string[] = [fqd
   return {
     name: virtualHostName(fqdn),
     domains,
-    request_headers_to_add: [
-      {
-        header: { key: 'x-request-start', value: 't=%START_TIME(%s.%3f)%' },
-        append_action: 'APPEND_IF_EXISTS_OR_ADD',
-      },
-    ],
+    request_headers_to_add: [requestStart()],
   };
 }
+
+const requestStart = encodedConstant('envoy.config.core.v3.HeaderValueOption', {
+  header: { key: 'x-request-start', value: 't=%START_TIME(%s.%3f)%' },
+  append_action: 'APPEND_IF_EXISTS_OR_ADD',
+});
 
 /**
  * A route configuration without its virtual hosts. Hosts match on any port (`ignore_port_in_host_matching`,

@@ -69,37 +69,23 @@ export function decodeEndpointSlice(r: FieldReader, manifest: Fields, meta: Meta
 const BASE64 = /^[A-Za-z0-9+/]*={0,2}$/;
 
 /**
- * Whether `value` is valid base64 without whitespace (what the API server writes): one pass over the
- * characters, where the regular expressions cost ~50 ms on 2,000 TLS secrets. False sends it the slow way.
+ * The bytes of `value` when it is base64 in the canonical form the API server writes (padded, no
+ * whitespace), else undefined. Decoding skips characters that are not base64, so only a value that
+ * encodes back to itself is known good: a round trip in C++ costs a fraction of a pass in JavaScript over
+ * the characters of 2,000 certificates and keys.
  */
-function plainBase64(value: string): boolean {
-  let padding = 0;
-  for (let i = 0; i < value.length; i++) {
-    const c = value.charCodeAt(i);
-    if (c === 0x3d) {
-      if (++padding > 2) return false;
-    } else if (
-      padding > 0 ||
-      !(
-        (c >= 0x41 && c <= 0x5a) ||
-        (c >= 0x61 && c <= 0x7a) ||
-        (c >= 0x30 && c <= 0x39) ||
-        c === 0x2b ||
-        c === 0x2f
-      )
-    ) {
-      return false;
-    }
-  }
-  return value.length % 4 !== 1;
+function canonicalBase64(value: string): Buffer | undefined {
+  const bytes = Buffer.from(value, 'base64');
+  return bytes.toString('base64') === value ? bytes : undefined;
 }
 
 /** Reads a `v1` Secret, decoding `data` and merging `stringData` over it as the API server would. */
 export function decodeSecret(r: FieldReader, manifest: Fields, meta: Meta): Secret {
   const data = new Map<string, Buffer>();
   for (const [key, value] of Object.entries(r.stringMap(manifest, 'data', ''))) {
-    if (plainBase64(value)) {
-      data.set(key, Buffer.from(value, 'base64'));
+    const canonical = canonicalBase64(value);
+    if (canonical !== undefined) {
+      data.set(key, canonical);
       continue;
     }
     const compact = value.replace(/\s+/g, '');

@@ -28,6 +28,32 @@ describe('indexObjects', () => {
     expect([...(secret?.data ?? [])].map(([k, v]) => `${k}=${v.toString()}`)).toEqual(['one=1', 'two=2']);
   });
 
+  it('decodes Secret data in any base64 spelling the API server accepts, and only those', () => {
+    const secret = (data: Record<string, string>) =>
+      kube({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, data });
+    const text = 'a certificate, more or less: ~~~???';
+    const canonical = Buffer.from(text).toString('base64');
+    const { cache, diagnostics } = indexObjects([
+      secret({
+        canonical,
+        wrapped: canonical.replace(/(.{8})/g, '$1\n'),
+        unpadded: canonical.replace(/=+$/, ''),
+        empty: '',
+      }),
+    ]);
+    expect(diagnostics).toEqual([]);
+    const data = cache.secrets.get('default/s')?.data ?? new Map<string, Buffer>();
+    expect([...data].map(([k, v]) => [k, v.toString()])).toEqual([
+      ['canonical', text],
+      ['wrapped', text],
+      ['unpadded', text],
+      ['empty', ''],
+    ]);
+    for (const bad of [canonical.replace(/\+|\//g, '-'), `${canonical}$`, 'abcde']) {
+      expect(reasons([secret({ bad })])).toEqual(['Secret s: invalid Secret: data.bad: is not valid base64']);
+    }
+  });
+
   it('reports every problem of an object at once, by field path', () => {
     expect(
       reasons([

@@ -16,6 +16,7 @@ import { headersPolicy, NO_HEADERS } from './route-policy.js';
 import type { World } from './world.js';
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['h2', 'h2c', 'tls']);
+const NO_VARIABLES: Readonly<Record<string, string>> = {};
 
 /** What a route asks of the clusters of its services. */
 export interface ClusterSettings {
@@ -55,11 +56,15 @@ export function serviceCluster(
     cond.error('ServiceError', 'UnsupportedProtocol', `unsupported protocol: ${service.protocol}`);
     return 'fatal';
   }
-  const variables = {
-    CONTOUR_NAMESPACE: namespace,
-    CONTOUR_SERVICE_NAME: service.name,
-    CONTOUR_SERVICE_PORT: String(service.port),
-  };
+  // Only header policies read the variables: most services have none.
+  const variables =
+    service.requestHeadersPolicy === undefined && service.responseHeadersPolicy === undefined
+      ? NO_VARIABLES
+      : {
+          CONTOUR_NAMESPACE: namespace,
+          CONTOUR_SERVICE_NAME: service.name,
+          CONTOUR_SERVICE_PORT: String(service.port),
+        };
   const requestHeaders = headersPolicy(service.requestHeadersPolicy, true, variables);
   if (!requestHeaders.ok) {
     cond.error('ServiceError', 'RequestHeadersPolicyInvalid', `${requestHeaders.errors} on request headers`);
@@ -79,15 +84,16 @@ export function serviceCluster(
   // Contour's determineSNI: the service's Host rewrite, else the route's, else the ExternalName.
   const sni =
     requestHeaders.value.hostRewrite || settings.routeHeaders.hostRewrite || upstream.value.externalName;
-  const cluster = internCluster(upstream.value, {
+  // Built by assignment rather than conditional spreads: this runs for every service of every route.
+  const own: { -readonly [K in keyof Omit<Cluster, 'upstream'>]: Cluster[K] } = {
     protocol,
     lbStrategy: settings.lbStrategy,
-    ...(settings.healthCheck === undefined ? {} : { healthCheck: settings.healthCheck }),
-    ...(settings.idleConnectionTimeout === undefined
-      ? {}
-      : { idleConnectionTimeout: settings.idleConnectionTimeout }),
     sni: tls ? sni : '',
-  });
+  };
+  if (settings.healthCheck !== undefined) own.healthCheck = settings.healthCheck;
+  if (settings.idleConnectionTimeout !== undefined)
+    own.idleConnectionTimeout = settings.idleConnectionTimeout;
+  const cluster = internCluster(upstream.value, own);
   const rejected = world.check.cluster(cluster);
   if (rejected !== undefined) {
     cond.error(

@@ -1,8 +1,8 @@
 import { nsName, type HTTPProxy, type MatchCondition, type ProxyRoute } from '../kube/kinds.js';
 import type { ConditionRecorder, ConditionSink } from './conditions.js';
-import { serviceCluster } from './clusters.js';
+import { serviceCluster, type ClusterSettings } from './clusters.js';
 import { wildcardHostMatch } from './match.js';
-import type { Origin, Route, RoutePolicy, WeightedCluster } from './model.js';
+import type { Origin, Route, RouteAction, RoutePolicy, WeightedCluster } from './model.js';
 import {
   conditionsKey,
   headerConditionsProblem,
@@ -102,6 +102,9 @@ export function computeRoutes(
   }
   return expandPrefixMatches(routes);
 }
+
+/** `T` with its fields assignable, to build a model object field by field. */
+type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const FATAL_MESSAGE = 'is not supported by Sesame';
 
@@ -225,14 +228,11 @@ function buildRoute(
     cond.error('RouteError', 'HealthCheckPolicyInvalid', health.errors);
     return undefined;
   }
-  const settings = {
-    lbStrategy: lb.strategy,
-    ...(health.value === undefined ? {} : { healthCheck: health.value }),
-    ...(timeouts.value.idleConnection === undefined
-      ? {}
-      : { idleConnectionTimeout: timeouts.value.idleConnection }),
-    routeHeaders: requestHeaders.value,
-  };
+  // Built by assignment rather than conditional spreads: this runs for every route of every proxy.
+  const settings: Writable<ClusterSettings> = { lbStrategy: lb.strategy, routeHeaders: requestHeaders.value };
+  if (health.value !== undefined) settings.healthCheck = health.value;
+  if (timeouts.value.idleConnection !== undefined)
+    settings.idleConnectionTimeout = timeouts.value.idleConnection;
   const clusters: WeightedCluster[] = [];
   let mirror: { cluster: WeightedCluster['cluster']; percent: number } | undefined;
   for (const service of route.services) {
@@ -256,26 +256,29 @@ function buildRoute(
       clusters.push(wc);
     }
   }
-  const policy: RoutePolicy = {
-    ...(timeouts.value.response === undefined ? {} : { timeout: timeouts.value.response }),
-    ...(timeouts.value.idle === undefined ? {} : { idleTimeout: timeouts.value.idle }),
-    ...(retry.value === undefined ? {} : { retry: retry.value }),
+  const policy: Writable<RoutePolicy> = {
     websocket: route.enableWebsockets,
-    ...(prefixRewrite === undefined ? {} : { prefixRewrite }),
     hashPolicies: lb.hashPolicies,
     requestHeaders: requestHeaders.value,
     responseHeaders: responseHeaders.value,
   };
+  if (timeouts.value.response !== undefined) policy.timeout = timeouts.value.response;
+  if (timeouts.value.idle !== undefined) policy.idleTimeout = timeouts.value.idle;
+  if (retry.value !== undefined) policy.retry = retry.value;
+  if (prefixRewrite !== undefined) policy.prefixRewrite = prefixRewrite;
+  let action: RouteAction = { kind: 'direct', status: 503 };
+  if (clusters.length > 0)
+    action =
+      mirror === undefined
+        ? { kind: 'forward', clusters, policy }
+        : { kind: 'forward', clusters, mirror, policy };
   const permitInsecure = route.permitInsecure && ctx.world.options.disablePermitInsecure !== true;
   return [
     {
       match,
       headers: withAuthority(ctx, headerMatches(conditions)),
       queryParams: queryMatches(conditions),
-      action:
-        clusters.length > 0
-          ? { kind: 'forward', clusters, ...(mirror === undefined ? {} : { mirror }), policy }
-          : { kind: 'direct', status: 503 },
+      action,
       httpsRedirect: ctx.enforceTls && !permitInsecure,
       origin: proxyOrigin(proxy),
     },

@@ -6,6 +6,9 @@ import type { Route } from './model.js';
  * the only one of its slash-insensitive family becomes two: `/foo` and `/foo/`, with matching rewrites.
  */
 export function expandPrefixMatches(routes: readonly Route[]): Route[] {
+  // The usual case, no rewrite at all, needs no families.
+  if (!routes.some((r) => r.action.kind === 'forward' && r.action.policy.prefixRewrite !== undefined))
+    return [...routes];
   const families = new Map<string, Route[]>();
   for (const r of routes) {
     if (r.match.kind !== 'prefix') continue;

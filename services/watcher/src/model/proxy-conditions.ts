@@ -42,6 +42,7 @@ export function includeConditionsProblem(conditions: readonly MatchCondition[]):
  * regexes; Sesame also requires one match type per condition and a valid header name.
  */
 export function headerConditionsProblem(conditions: readonly MatchCondition[]): string | undefined {
+  if (!conditions.some((c) => c.header !== undefined)) return undefined;
   const seen = new Set<string>();
   const exact = new Set<string>();
   for (const c of conditions) {
@@ -95,6 +96,7 @@ export function headerConditionsProblem(conditions: readonly MatchCondition[]): 
 
 /** Contour's queryParameterMatchConditionsValid. */
 export function queryConditionsProblem(conditions: readonly MatchCondition[]): string | undefined {
+  if (!conditions.some((c) => c.queryParameter !== undefined)) return undefined;
   const exact = new Set<string>();
   for (const c of conditions) {
     const q = c.queryParameter;

@@ -18,7 +18,11 @@ export function assembleHost(
   fqdn: string,
   contributions: readonly Contribution[],
 ): AssembledHost | undefined {
-  const sorted = [...contributions].sort((a, b) => compareOrigins(a.origin, b.origin));
+  // Sorting allocates even for one item, and most hosts have one contribution and a route or two.
+  const sorted =
+    contributions.length < 2
+      ? contributions
+      : [...contributions].sort((a, b) => compareOrigins(a.origin, b.origin));
   const plain = new Map<string, Route>();
   const secure = new Map<string, Route>();
   const ingressTls = sorted.some((c) => c.origin.kind === 'Ingress' && c.tls !== undefined);
@@ -36,8 +40,8 @@ export function assembleHost(
     if (c.tcpProxy !== undefined) tcpProxy = c.tcpProxy;
     if (c.grpc) grpc = true;
   }
-  const routes = [...plain.values()].sort(compareRoutes);
-  const secureRoutes = [...secure.values()].sort(compareRoutes);
+  const routes = sortedRoutes(plain);
+  const secureRoutes = sortedRoutes(secure);
   let secureSide: AssembledHost['secure'];
   if (fqdn !== '*' && tcpProxy !== undefined && (tls !== undefined || passthrough)) {
     // A TCP proxy takes the whole TLS side; passthrough forwards without terminating.
@@ -53,4 +57,9 @@ export function assembleHost(
     grpc: grpc && !fqdn.startsWith('*'),
     origins: sorted.map((c) => c.origin),
   };
+}
+
+function sortedRoutes(byKey: ReadonlyMap<string, Route>): Route[] {
+  const routes = [...byKey.values()];
+  return routes.length < 2 ? routes : routes.sort(compareRoutes);
 }

@@ -86,7 +86,8 @@ export function pemBlocks(text: string): { label: string; der: Buffer }[] | unde
   for (const m of text.matchAll(PEM_BLOCK)) {
     const body = m[2] ?? '';
     if (!BASE64_BODY.test(body)) return undefined;
-    out.push({ label: m[1] ?? '', der: Buffer.from(body.replace(/\s+/g, ''), 'base64') });
+    // Node's base64 decoding skips whitespace itself: no need to strip the line breaks first.
+    out.push({ label: m[1] ?? '', der: Buffer.from(body, 'base64') });
   }
   return out;
 }

@@ -6,12 +6,14 @@
 export class ByteWriter {
   private buf: Buffer = Buffer.allocUnsafe(64 * 1024);
   private pos = 0;
+  /** Open sections' starts; `depth` of them are in use (emptying the array would free its storage). */
   private readonly marks: number[] = [];
+  private depth = 0;
 
   /** Starts a new message, forgetting anything written before. */
   reset(): void {
     this.pos = 0;
-    this.marks.length = 0;
+    this.depth = 0;
   }
 
   /** How many bytes have been written. */
@@ -24,6 +26,11 @@ export class ByteWriter {
     const out = Buffer.allocUnsafe(this.pos);
     this.buf.copy(out, 0, 0, this.pos);
     return out;
+  }
+
+  /** Everything written, without a copy: valid only until the writer is next used. */
+  view(): Uint8Array {
+    return this.buf.subarray(0, this.pos);
   }
 
   private ensure(n: number): void {
@@ -149,13 +156,13 @@ export class ByteWriter {
   /** Opens a length-delimited section (a sub-message or a packed list). */
   fork(): void {
     this.ensure(1);
-    this.marks.push(this.pos);
+    this.marks[this.depth++] = this.pos;
     this.pos += 1;
   }
 
   /** Closes the innermost section, writing its length in front of it. */
   ldelim(): void {
-    const mark = this.marks.pop();
+    const mark = this.depth === 0 ? undefined : this.marks[--this.depth];
     if (mark === undefined) throw new Error('ldelim without fork');
     const start = mark + 1;
     const length = this.pos - start;

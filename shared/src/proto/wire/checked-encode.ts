@@ -1,5 +1,6 @@
 import type { Result } from '../../result.js';
 import { ByteWriter } from './byte-writer.js';
+import { EncodedMessage } from './encoded-message.js';
 import { fieldRules, type Ok } from './field-rules.js';
 import { jsonAny, jsonFields, type JsonWalk } from './json-fields.js';
 import {
@@ -48,8 +49,21 @@ export function encodeChecked(typeName: string, json: Record<string, unknown>): 
 }
 
 /**
+ * Checks and encodes a message that never changes, once, to be set as a field's value in later encodes
+ * (see `EncodedMessage`). Throws when it does not pass the check: such constants are code, not input.
+ */
+export function encodeOnce(typeName: string, json: Record<string, unknown>): EncodedMessage {
+  const plan = messagePlan(typeName);
+  const encoded = encodeChecked(plan.name, json);
+  if (!encoded.ok)
+    throw new Error(`constant ${plan.name} does not pass the check: ${encoded.errors.join('; ')}`);
+  return new EncodedMessage(plan.name, encoded.value, json);
+}
+
+/**
  * `encodeChecked`, also telling where the fields numbered above `fieldId` start in the output: the place
- * where items of that (absent) repeated field go when spliced in.
+ * where items of that (absent) repeated field go when spliced in. The bytes are the encoder's own scratch
+ * space, not a copy (the splice copies them anyway): they are valid only until the next encode.
  */
 export function encodeCheckedAt(
   typeName: string,
@@ -64,7 +78,7 @@ export function encodeCheckedAt(
   message(messagePlan(typeName), json, 0, problems);
   spliceId = 0;
   if (problems.length > 0) return { ok: false, errors: problems };
-  const bytes = writer.finish();
+  const bytes = writer.view();
   return { ok: true, value: { bytes, offset: spliceOffset === -1 ? bytes.length : spliceOffset } };
 }
 
@@ -170,9 +184,9 @@ function fields(
   const top = depth === 0 && spliceId !== 0;
   let keys = 0;
   let undefinedKeys = 0;
-  if (!top && plan.byId.length >= LISTED_WALK) {
+  if (plan.byId.length >= LISTED_WALK) {
     // Types this large are usually sparse: one pass over the keys counts them and lists the set fields.
-    if (sparseFields(plan, value, depth, problems, skip)) return;
+    if (sparseFields(plan, value, depth, problems, skip, top)) return;
     keys = counted.keys;
     undefinedKeys = counted.undefinedKeys;
   } else {
@@ -181,7 +195,7 @@ function fields(
       keys++;
       if (value[key] === undefined) undefinedKeys++;
     }
-    if (!top && keys * 4 < plan.byId.length && sparseFields(plan, value, depth, problems, skip)) return;
+    if (keys * 4 < plan.byId.length && sparseFields(plan, value, depth, problems, skip, top)) return;
   }
   let matched = 0;
   for (const field of plan.byId) {
@@ -216,6 +230,7 @@ function sparseFields(
   depth: number,
   problems: string[],
   skip: string | undefined,
+  top: boolean,
 ): boolean {
   let present = scratch[depth];
   if (present === undefined) {
@@ -254,7 +269,10 @@ function sparseFields(
   const known = facts(plan);
   for (let i = 0; i < matched; i++) {
     const field = present[i];
-    if (field !== undefined) presentField(field, value[field.name], depth, problems);
+    if (field === undefined) continue;
+    // Spliced items go before the first field numbered above theirs (see `encodeCheckedAt`).
+    if (top && spliceOffset === -1 && field.id > spliceId) spliceOffset = writer.position();
+    presentField(field, value[field.name], depth, problems);
   }
   for (const field of known.absentFailing) {
     if (!includes(present, matched, field)) absentField(field, problems);
@@ -382,6 +400,7 @@ function writeField(field: FieldPlan, value: unknown, depth: number, problems: s
 /** Checks and writes one value; `id` 0 writes no tag (packed items). */
 function single(field: FieldPlan, value: unknown, depth: number, problems: string[], id: number): boolean {
   if (field.type === 'message') {
+    if (value instanceof EncodedMessage) return encodedField(field, value, problems, id);
     const before = problems.length;
     if (id !== 0) writer.tag(id, 2);
     writer.fork();
@@ -426,5 +445,17 @@ function single(field: FieldPlan, value: unknown, depth: number, problems: strin
   }
   if (id !== 0) writer.tag(id, field.wireType);
   writeScalar(writer, field.type, value);
+  return true;
+}
+
+/** Writes a message encoded beforehand, after checking that it is of the field's type. */
+function encodedField(field: FieldPlan, value: EncodedMessage, problems: string[], id: number): boolean {
+  const expected = field.message().name;
+  if (value.typeName !== expected) {
+    report(problems, `expected a ${expected} object, got an encoded ${value.typeName}`);
+    return false;
+  }
+  if (id !== 0) writer.tag(id, 2);
+  writer.bytes(value.bytes);
   return true;
 }

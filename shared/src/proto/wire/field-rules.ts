@@ -1,4 +1,5 @@
 /** Applies a field's compiled `(validate.rules)` to its value, reporting at the current path. */
+import { plainMessage } from './encoded-message.js';
 import type { FieldPlan, FieldRules } from './message-plan.js';
 import { isPlainObject, path, report } from './problem-path.js';
 
@@ -16,7 +17,7 @@ function reportFound(problems: string[]): void {
 function element(field: FieldPlan, value: unknown, problems: string[]): void {
   const check = field.rules?.element;
   if (check === undefined) return;
-  check(field.type === 'message' ? value : (value ?? field.defaultValue), found);
+  check(field.type === 'message' ? plainMessage(value) : (value ?? field.defaultValue), found);
   if (found.length > 0) reportFound(problems);
 }
 

@@ -74,5 +74,5 @@ function spliceTarget(
     list(items(), problems);
     if (problems.length > 0) return { ok: false, errors: problems.map((p) => `${field}: ${p}`) };
   }
-  return { ok: true, value: { ...whole.value, id: spliced.id } };
+  return { ok: true, value: { bytes: whole.value.bytes, offset: whole.value.offset, id: spliced.id } };
 }

@@ -23,13 +23,22 @@ function characters(value: string): number {
   return /[\uD800-\uDFFF]/.test(value) ? [...value].length : value.length;
 }
 
-const LENGTHS: readonly (readonly [string, (s: string) => number, (n: number, l: number) => boolean])[] = [
-  ['len', characters, (n, l) => n === l],
-  ['min_len', characters, (n, l) => n >= l],
-  ['max_len', characters, (n, l) => n <= l],
-  ['len_bytes', (s) => Buffer.byteLength(s, 'utf8'), (n, l) => n === l],
-  ['min_bytes', (s) => Buffer.byteLength(s, 'utf8'), (n, l) => n >= l],
-  ['max_bytes', (s) => Buffer.byteLength(s, 'utf8'), (n, l) => n <= l],
+/**
+ * Length rules: the measure, the test, and when the UTF-16 length alone already passes it (a code point
+ * is one or two units, a unit one to three UTF-8 bytes): most strings are then never counted.
+ */
+const LENGTHS: readonly (readonly [
+  string,
+  (s: string) => number,
+  (n: number, l: number) => boolean,
+  (units: number, l: number) => boolean,
+])[] = [
+  ['len', characters, (n, l) => n === l, () => false],
+  ['min_len', characters, (n, l) => n >= l, (u, l) => u >= 2 * l],
+  ['max_len', characters, (n, l) => n <= l, (u, l) => u <= l],
+  ['len_bytes', (s) => Buffer.byteLength(s, 'utf8'), (n, l) => n === l, () => false],
+  ['min_bytes', (s) => Buffer.byteLength(s, 'utf8'), (n, l) => n >= l, (u, l) => u >= l],
+  ['max_bytes', (s) => Buffer.byteLength(s, 'utf8'), (n, l) => n <= l, (u, l) => 3 * u <= l],
 ];
 
 const TEXTS: readonly (readonly [string, (v: string, l: string) => boolean])[] = [
@@ -43,12 +52,13 @@ const TEXTS: readonly (readonly [string, (v: string, l: string) => boolean])[] =
 /** Compiles string rules; undefined when they check nothing. */
 export function compileString(rules: Record<string, unknown>): ValueCheck | undefined {
   const checks: ValueCheck[] = [];
-  for (const [name, measure, ok] of LENGTHS) {
+  for (const [name, measure, ok, sure] of LENGTHS) {
     const limit = rules[name];
     if (limit === undefined) continue;
     const l = Number(limit);
     checks.push((v, problems) => {
-      if (!ok(measure(v as string), l)) problems.push(violation(`string.${name}`, limit, v));
+      const s = v as string;
+      if (!sure(s.length, l) && !ok(measure(s), l)) problems.push(violation(`string.${name}`, limit, v));
     });
   }
   for (const [name, ok] of TEXTS) {
