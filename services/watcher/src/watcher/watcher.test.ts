@@ -1,13 +1,7 @@
 import { mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  createMemoryBus,
-  ErrorCode,
-  TypeUrl,
-  type SnapshotBus,
-  type SnapshotUpdate,
-} from '@sesame/shared';
+import { createMemoryBus, ErrorCode, TypeUrl, type SnapshotBus, type SnapshotUpdate } from '@sesame/shared';
 import { Registry } from 'prom-client';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { capturingLogger } from '../../../../test/logs/capturing-logger.js';
