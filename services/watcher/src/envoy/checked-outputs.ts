@@ -4,38 +4,26 @@ import type { OutputCheck } from '../model/world.js';
 import { envoyCluster } from './cluster.js';
 import { envoyRoute, type RouteView } from './route.js';
 import { caCertificateSecret, tlsCertificateSecret } from './secret.js';
+import { cachedFor } from '../util/memo.js';
 
 const clusters = new WeakMap<Cluster, Result<Uint8Array>>();
 const tlsSecrets = new WeakMap<TlsSecret, Result<Uint8Array>>();
 const caSecrets = new WeakMap<CaSecret, Result<Uint8Array>>();
 const routes = new WeakMap<Route, Partial<Record<RouteView, Result<Uint8Array>>>>();
 
-function cached<K extends object>(
-  map: WeakMap<K, Result<Uint8Array>>,
-  key: K,
-  build: () => Result<Uint8Array>,
-): Result<Uint8Array> {
-  let found = map.get(key);
-  if (found === undefined) {
-    found = build();
-    map.set(key, found);
-  }
-  return found;
-}
-
 /** A cluster, checked and encoded once per model object. */
 export function encodedCluster(cluster: Cluster): Result<Uint8Array> {
-  return cached(clusters, cluster, () => encodeChecked(TypeUrl.Cluster, envoyCluster(cluster)));
+  return cachedFor(clusters, cluster, () => encodeChecked(TypeUrl.Cluster, envoyCluster(cluster)));
 }
 
 /** A TLS certificate as an SDS secret, checked and encoded once per model object. */
 export function encodedTlsSecret(secret: TlsSecret): Result<Uint8Array> {
-  return cached(tlsSecrets, secret, () => encodeChecked(TypeUrl.Secret, tlsCertificateSecret(secret)));
+  return cachedFor(tlsSecrets, secret, () => encodeChecked(TypeUrl.Secret, tlsCertificateSecret(secret)));
 }
 
 /** A CA bundle as an SDS validation context, checked and encoded once per model object. */
 export function encodedCaSecret(secret: CaSecret): Result<Uint8Array> {
-  return cached(caSecrets, secret, () => encodeChecked(TypeUrl.Secret, caCertificateSecret(secret)));
+  return cachedFor(caSecrets, secret, () => encodeChecked(TypeUrl.Secret, caCertificateSecret(secret)));
 }
 
 /** A route for one listener, checked and encoded once per model object and view. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { CaSecret, Cluster, TlsSecret, Upstream } from '../model/model.js';
 import { canonicalJson } from '../util/order.js';
+import { cachedFor } from '../util/memo.js';
 
 /** The plaintext listener, as Contour names it. */
 export const LISTENER_HTTP = 'ingress_http';
@@ -82,14 +83,10 @@ function settingsHash(settings: string): string {
 
 /** `<namespace>/<service>/<port>/<hash of the settings>`, e.g. `default/echo/80/da39a3ee5e`. */
 export function clusterName(cluster: Cluster): string {
-  let found = clusterNames.get(cluster);
-  if (found === undefined) {
+  return cachedFor(clusterNames, cluster, () => {
     const { namespace, name, port } = cluster.upstream;
-    const settings = settingsHash(clusterSettings(cluster));
-    found = hashname(NAME_LIMIT, namespace, name, String(port), settings);
-    clusterNames.set(cluster, found);
-  }
-  return found;
+    return hashname(NAME_LIMIT, namespace, name, String(port), settingsHash(clusterSettings(cluster)));
+  });
 }
 
 /** Contour's `alt_stat_name`: `<namespace>_<service>_<port>`. */
@@ -100,12 +97,12 @@ export function clusterStatName(cluster: Cluster): string {
 
 /** The EDS resource of an upstream: `<namespace>/<service>/<port name, or number when unnamed>`. */
 export function edsServiceName(upstream: Upstream): string {
-  let found = edsNames.get(upstream);
-  if (found === undefined) {
-    found = `${upstream.namespace}/${upstream.name}/${upstream.portName === '' ? String(upstream.port) : upstream.portName}`;
-    edsNames.set(upstream, found);
-  }
-  return found;
+  return cachedFor(
+    edsNames,
+    upstream,
+    () =>
+      `${upstream.namespace}/${upstream.name}/${upstream.portName === '' ? String(upstream.port) : upstream.portName}`,
+  );
 }
 
 /** EDS names by upstream (cached per Service): each cluster, endpoint link and integrity check asks. */
@@ -120,13 +117,10 @@ const caSecretNames = new WeakMap<CaSecret, string>();
 
 /** `<namespace>/<secret>/<hash of the certificate>`, so a renewed certificate is a new SDS resource. */
 export function secretName(secret: TlsSecret): string {
-  let found = secretNames.get(secret);
-  if (found === undefined) {
+  return cachedFor(secretNames, secret, () => {
     const hash = createHash('sha1').update(secret.certificate).digest('hex').slice(0, 10);
-    found = hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
-    secretNames.set(secret, found);
-  }
-  return found;
+    return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+  });
 }
 
 /**
@@ -134,13 +128,10 @@ export function secretName(secret: TlsSecret): string {
  * copy so that a Secret whose `ca.crt` equals its `tls.crt` still names two different resources.
  */
 export function caSecretName(secret: CaSecret): string {
-  let found = caSecretNames.get(secret);
-  if (found === undefined) {
+  return cachedFor(caSecretNames, secret, () => {
     const hash = createHash('sha1').update('ca.crt\0').update(secret.ca).digest('hex').slice(0, 10);
-    found = hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
-    caSecretNames.set(secret, found);
-  }
-  return found;
+    return hashname(NAME_LIMIT, secret.namespace, secret.name, hash);
+  });
 }
 
 /** Contour names virtual hosts `Hashname(60, fqdn)`. */

@@ -14,6 +14,7 @@ import type {
 } from './model.js';
 import { headersPolicy, NO_HEADERS } from './route-policy.js';
 import type { World } from './world.js';
+import type { Writable } from '../util/memo.js';
 
 const PROTOCOLS: ReadonlySet<string> = new Set(['h2', 'h2c', 'tls']);
 const NO_VARIABLES: Readonly<Record<string, string>> = {};
@@ -85,7 +86,7 @@ export function serviceCluster(
   const sni =
     requestHeaders.value.hostRewrite || settings.routeHeaders.hostRewrite || upstream.value.externalName;
   // Built by assignment rather than conditional spreads: this runs for every service of every route.
-  const own: { -readonly [K in keyof Omit<Cluster, 'upstream'>]: Cluster[K] } = {
+  const own: Writable<Omit<Cluster, 'upstream'>> = {
     protocol,
     lbStrategy: settings.lbStrategy,
     sni: tls ? sni : '',

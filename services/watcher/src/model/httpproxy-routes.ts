@@ -2,6 +2,7 @@ import { nsName, type HTTPProxy, type MatchCondition, type ProxyRoute } from '..
 import type { ConditionRecorder, ConditionSink } from './conditions.js';
 import { serviceCluster, type ClusterSettings } from './clusters.js';
 import { wildcardHostMatch } from './match.js';
+import type { Writable } from '../util/memo.js';
 import type { Origin, Route, RouteAction, RoutePolicy, WeightedCluster } from './model.js';
 import {
   conditionsKey,
@@ -102,9 +103,6 @@ export function computeRoutes(
   }
   return expandPrefixMatches(routes);
 }
-
-/** `T` with its fields assignable, to build a model object field by field. */
-type Writable<T> = { -readonly [K in keyof T]: T[K] };
 
 const FATAL_MESSAGE = 'is not supported by Sesame';
 
